@@ -1,0 +1,50 @@
+"""The navigation and scope label shown on every page, filtered by the user's role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from jigi.accounts.policy import has_perm
+from jigi.accounts.roles import Perm
+from jigi.accounts.selectors import scope_label
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    perm: str | None
+    group: str | Promise
+
+
+# Apps add their entries here as they are built; an entry shows only when the role allows it.
+NAVIGATION = (
+    NavItem(_("Accueil"), "core:home", None, ""),
+    NavItem(_("Zones administratives"), "core:areas", Perm.REFERENCE_VIEW, _("Référentiel")),
+    NavItem(_("Sites"), "core:sites", Perm.REFERENCE_VIEW, _("Référentiel")),
+    NavItem(_("Organisations"), "core:organisations", Perm.REFERENCE_VIEW, _("Référentiel")),
+    NavItem(_("Sources de financement"), "core:funding_sources", Perm.REFERENCE_VIEW, _("Référentiel")),
+    NavItem(_("Tâches"), "core:jobs", None, _("Tâches")),
+    NavItem(_("Utilisateur·rice·s"), "accounts:users", Perm.USERS_MANAGE, _("Administration")),
+    NavItem(_("Journal d'audit"), "audit:entries", Perm.AUDIT_VIEW, _("Administration")),
+)
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    groups: dict[str, list[dict[str, str]]] = {}
+    for item in NAVIGATION:
+        if item.perm is None or has_perm(user, item.perm):
+            url = reverse(item.url_name)
+            groups.setdefault(str(item.group), []).append(
+                {"label": str(item.label), "url": url, "current": "page" if request.path == url else ""}
+            )
+    return {"nav_groups": groups, "scope_label": scope_label(user)}

@@ -1,0 +1,59 @@
+"""Roles and what each may do. This table is the only place that grants permissions."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("Administrateur·rice")
+    PROGRAMME_OFFICER = "programme_officer", _("Chargé·e de programme")
+    ENUMERATOR = "enumerator", _("Enquêteur·rice")
+    PAYMENT_OFFICER = "payment_officer", _("Chargé·e des paiements")
+    GRIEVANCE_OFFICER = "grievance_officer", _("Chargé·e des plaintes")
+    GBV_CASE_WORKER = "gbv_case_worker", _("Gestionnaire de cas VBG")
+    GBV_SUPERVISOR = "gbv_supervisor", _("Superviseur·e VBG")
+    CNR_AGENT = "cnr_agent", _("Agent de la CNR")
+    REINTEGRATION_OFFICER = "reintegration_officer", _("Chargé·e de la réintégration")
+    ME_VIEWER = "me_viewer", _("Suivi-évaluation (lecture)")
+    API_CLIENT = "api_client", _("Client API")
+
+
+class Perm:
+    """Permission names. Apps add theirs here as they are built."""
+
+    REFERENCE_VIEW = "reference.view"
+    REFERENCE_MANAGE = "reference.manage"
+    USERS_MANAGE = "accounts.manage_users"
+    AUDIT_VIEW = "audit.view"
+    AUDIT_VERIFY = "audit.verify"
+    JOBS_VIEW_ALL = "jobs.view_all"
+    API_TOKENS = "api.tokens"
+
+
+_EVERYONE = frozenset({Perm.REFERENCE_VIEW, Perm.API_TOKENS})
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.ADMINISTRATOR: _EVERYONE
+    | {
+        Perm.REFERENCE_MANAGE,
+        Perm.USERS_MANAGE,
+        Perm.AUDIT_VIEW,
+        Perm.AUDIT_VERIFY,
+        Perm.JOBS_VIEW_ALL,
+    },
+    Role.PROGRAMME_OFFICER: _EVERYONE,
+    Role.ENUMERATOR: _EVERYONE,
+    Role.PAYMENT_OFFICER: _EVERYONE,
+    Role.GRIEVANCE_OFFICER: _EVERYONE,
+    Role.GBV_CASE_WORKER: _EVERYONE,
+    Role.GBV_SUPERVISOR: _EVERYONE,
+    Role.CNR_AGENT: _EVERYONE,
+    Role.REINTEGRATION_OFFICER: _EVERYONE,
+    Role.ME_VIEWER: _EVERYONE | {Perm.AUDIT_VIEW},
+    Role.API_CLIENT: frozenset({Perm.REFERENCE_VIEW}),
+}
+
+# Roles that work on confidential GBV data must confirm a TOTP code after the password.
+SECOND_FACTOR_ROLES = frozenset({Role.GBV_CASE_WORKER, Role.GBV_SUPERVISOR})

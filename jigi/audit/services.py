@@ -1,0 +1,113 @@
+"""Recording audit entries and verifying the chain."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jigi.core.context import current_source
+from jigi.audit.models import GENESIS_HASH, AuditEntry, AuditHead
+from jigi.core.jobs import Progress, job_kind
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from jigi.core.models import Job
+
+
+def entry_hash(fields: dict[str, Any]) -> str:
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _plain(changes: dict[str, Any]) -> dict[str, Any]:
+    """Changes as stored JSON gives them back (dates as text), so the hash survives a reload."""
+    loaded: dict[str, Any] = json.loads(json.dumps(changes, cls=DjangoJSONEncoder))
+    return loaded
+
+
+def record(
+    *,
+    actor: AbstractBaseUser | None,
+    action: str,
+    target: models.Model | None = None,
+    changes: dict[str, Any] | None = None,
+    target_label: str | None = None,
+) -> AuditEntry:
+    """Append one entry to the audit log, chained to the previous one.
+
+    Call it inside the service's transaction so the entry and the change commit together.
+    The head row is locked for the rest of that transaction, which serialises appends.
+    """
+    with transaction.atomic():
+        head, _created = AuditHead.objects.select_for_update().get_or_create(id=1)
+        actor_label = "système"
+        if actor is not None:
+            actor_label = actor.get_username()
+        entry = AuditEntry(
+            seq=head.last_seq + 1,
+            at=timezone.now(),
+            actor_id=actor.pk if actor is not None else None,
+            actor_label=actor_label,
+            action=action,
+            target_type=target._meta.label_lower if target is not None else "",
+            target_id=str(target.pk) if target is not None else "",
+            target_label=(target_label if target_label is not None else str(target or ""))[:200],
+            changes=_plain(changes or {}),
+            source=current_source() or "système",
+            prev_hash=head.last_hash,
+        )
+        entry.hash = entry_hash(entry.hashed_fields())
+        entry.save()
+        AuditHead.objects.filter(id=1).update(last_seq=entry.seq, last_hash=entry.hash)
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    checked: int
+    head_seq: int
+    broken_seq: int | None = None
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def verify_chain(progress: Progress | None = None) -> ChainReport:
+    """Recompute every hash in order; report the first entry that was altered or removed."""
+    head = AuditHead.objects.filter(id=1).first() or AuditHead(id=1)
+    total = AuditEntry.objects.count()
+    if progress:
+        progress.start(total, str(_("Vérification de la chaîne d'audit")))
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
+        if entry.seq != expected_seq:
+            return ChainReport(False, checked, head.last_seq, expected_seq, "entrée manquante")
+        if entry.prev_hash != expected_prev:
+            return ChainReport(False, checked, head.last_seq, entry.seq, "lien vers l'entrée précédente rompu")
+        if entry_hash(entry.hashed_fields()) != entry.hash:
+            return ChainReport(False, checked, head.last_seq, entry.seq, "contenu modifié")
+        expected_prev = entry.hash
+        expected_seq += 1
+        checked += 1
+        if progress:
+            progress.advance()
+    if checked != head.last_seq or expected_prev != head.last_hash:
+        return ChainReport(False, checked, head.last_seq, checked + 1, "fin de la chaîne supprimée")
+    return ChainReport(True, checked, head.last_seq)
+
+
+@job_kind("audit.verify", label=_("Vérifier la chaîne d'audit"), permission="audit.verify")
+def verify_chain_job(job: Job, progress: Progress) -> dict[str, Any]:
+    return verify_chain(progress).as_dict()

@@ -1,0 +1,86 @@
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from jigi.accounts.models import User
+from jigi.audit.models import AuditEntry, AuditHead
+from jigi.audit.services import record, verify_chain
+from jigi.core.context import action_source
+
+pytestmark = pytest.mark.django_db
+
+
+def write_three(actor: User) -> list[AuditEntry]:
+    return [record(actor=actor, action=f"test.action{n}", target=actor, changes={"n": n}) for n in range(3)]
+
+
+def tamper(sql: str, params: list[object]) -> None:
+    """Change rows behind the application's back, as someone with database access could."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER audit_entry_no_update")
+        else:
+            cursor.execute("DROP TRIGGER audit_entry_no_update")
+        cursor.execute(sql, params)
+
+
+def test_each_entry_carries_the_hash_of_the_previous_one(administrator: User) -> None:
+    first, second, third = write_three(administrator)
+    assert (first.seq, second.seq, third.seq) == (1, 2, 3)
+    assert second.prev_hash == first.hash and third.prev_hash == second.hash
+    assert AuditHead.objects.get().last_hash == third.hash
+    report = verify_chain()
+    assert report.ok and report.checked == 3
+
+
+def test_entries_record_who_and_where_from(administrator: User) -> None:
+    with action_source("web 10.1.2.3"):
+        entry = record(actor=administrator, action="test.where", target=administrator)
+    assert (entry.actor_label, entry.source, entry.target_type) == ("admin.national", "web 10.1.2.3", "accounts.user")
+
+
+def test_editing_an_entry_is_detected_and_named(administrator: User) -> None:
+    write_three(administrator)
+    tamper("UPDATE audit_auditentry SET changes = %s WHERE seq = 2", ['{"n": 99}'])
+    report = verify_chain()
+    assert not report.ok
+    assert report.broken_seq == 2
+    assert report.reason == "contenu modifié"
+
+
+def test_removing_an_entry_in_the_middle_is_detected(administrator: User) -> None:
+    write_three(administrator)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditentry WHERE seq = 2")
+    report = verify_chain()
+    assert (report.ok, report.broken_seq) == (False, 2)
+
+
+def test_removing_the_last_entry_is_detected(administrator: User) -> None:
+    write_three(administrator)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditentry WHERE seq = 3")
+    report = verify_chain()
+    assert (report.ok, report.broken_seq) == (False, 3)
+
+
+def test_the_database_refuses_to_update_an_entry(administrator: User) -> None:
+    write_three(administrator)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditentry SET action = 'x' WHERE seq = 1")
+
+
+def test_the_application_refuses_to_save_or_delete_an_entry(administrator: User) -> None:
+    entry = write_three(administrator)[0]
+    entry.action = "changed"
+    with pytest.raises(RuntimeError):
+        entry.save()
+    with pytest.raises(RuntimeError):
+        entry.delete()
+
+
+def test_audit_page_is_for_auditors_only(administrator: User, enumerator_kayes: User) -> None:
+    from conftest import signed_in
+
+    write_three(administrator)
+    assert "test.action1" in signed_in(administrator).get("/audit/").content.decode()
+    assert signed_in(enumerator_kayes).get("/audit/").status_code == 403

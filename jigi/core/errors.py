@@ -1,0 +1,21 @@
+"""Domain errors shared by every app; the API and the views map them to responses once."""
+
+
+class DomainError(Exception):
+    """A rule refused the request; the message is safe to show to the user."""
+
+
+class NotFound(DomainError):
+    """The record does not exist or is outside the user's scope (the two are not distinguished)."""
+
+
+class Forbidden(DomainError):
+    """The user's role does not allow this action on a record they can see."""
+
+
+class InvalidInput(DomainError):
+    """Input broke a rule; ``errors`` maps each field to its messages."""
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or {}

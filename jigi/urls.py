@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from jigi.api.api import api
+
+admin.site.site_header = "Jigi – administration technique"
+
+urlpatterns = [
+    path("", include("jigi.core.urls")),
+    path("accounts/", include("jigi.accounts.urls")),
+    path("audit/", include("jigi.audit.urls")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+]
