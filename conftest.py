@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,11 +24,10 @@ BAMAKO_COMMUNE_I = "ML090101"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     """Load the 764 areas once per test database; tests run in transactions on top."""
     with django_db_blocker.unblock():
         load_admin_areas()
-    yield
 
 
 @pytest.fixture
@@ -41,53 +39,78 @@ def areas(db: None) -> None:
 
 @pytest.fixture
 def kayes_antenna(areas: None) -> Site:
-    return SiteFactory(code="antenne-kayes", name="Antenne régionale de Kayes", kind=Site.Kind.REGIONAL_ANTENNA, area_id=KAYES_COMMUNE)
+    return SiteFactory.create(
+        code="antenne-kayes",
+        name="Antenne régionale de Kayes",
+        kind=Site.Kind.REGIONAL_ANTENNA,
+        area_id=KAYES_COMMUNE,
+    )
 
 
 @pytest.fixture
 def mopti_antenna(areas: None) -> Site:
-    return SiteFactory(code="antenne-mopti", name="Antenne régionale de Mopti", kind=Site.Kind.REGIONAL_ANTENNA, area_id=MOPTI_COMMUNE)
+    return SiteFactory.create(
+        code="antenne-mopti",
+        name="Antenne régionale de Mopti",
+        kind=Site.Kind.REGIONAL_ANTENNA,
+        area_id=MOPTI_COMMUNE,
+    )
 
 
 @pytest.fixture
 def one_stop_center(areas: None) -> Site:
-    return SiteFactory(code="osc-bamako-c1", name="One Stop Center – Bamako Commune I", kind=Site.Kind.ONE_STOP_CENTER, area_id=BAMAKO_COMMUNE_I)
+    return SiteFactory.create(
+        code="osc-bamako-c1",
+        name="One Stop Center – Bamako Commune I",
+        kind=Site.Kind.ONE_STOP_CENTER,
+        area_id=BAMAKO_COMMUNE_I,
+    )
 
 
 @pytest.fixture
 def administrator(areas: None) -> User:
-    return UserFactory(username="admin.national", role="administrator", national_scope=True)
+    return UserFactory.create(username="admin.national", role="administrator", national_scope=True)
 
 
 @pytest.fixture
 def programme_officer_kayes(areas: None) -> User:
-    return UserFactory(username="programme.kayes", role="programme_officer", scope_areas=[KAYES_REGION])
+    return UserFactory.create(
+        username="programme.kayes", role="programme_officer", scope_areas=[KAYES_REGION]
+    )
 
 
 @pytest.fixture
 def enumerator_kayes(areas: None) -> User:
-    return UserFactory(username="enqueteur.kayes", role="enumerator", scope_areas=[KAYES_COMMUNE])
+    return UserFactory.create(
+        username="enqueteur.kayes", role="enumerator", scope_areas=[KAYES_COMMUNE]
+    )
 
 
 @pytest.fixture
 def payment_officer(areas: None) -> User:
-    return UserFactory(username="paiements", role="payment_officer", national_scope=True)
+    return UserFactory.create(username="paiements", role="payment_officer", national_scope=True)
 
 
 @pytest.fixture
 def gbv_worker(one_stop_center: Site) -> User:
-    return UserFactory(username="vbg.gestionnaire", role="gbv_case_worker", scope_sites=[one_stop_center])
+    return UserFactory.create(
+        username="vbg.gestionnaire", role="gbv_case_worker", scope_sites=[one_stop_center]
+    )
 
 
 @pytest.fixture
 def gbv_supervisor(one_stop_center: Site) -> User:
-    return UserFactory(username="vbg.superviseure", role="gbv_supervisor", scope_sites=[one_stop_center])
+    return UserFactory.create(
+        username="vbg.superviseure", role="gbv_supervisor", scope_sites=[one_stop_center]
+    )
 
 
 @pytest.fixture
 def outsider(areas: None) -> User:
     """A programme officer of another region (Mopti): must not see Kayes records."""
-    return UserFactory(username="programme.mopti", role="programme_officer", scope_areas=[MOPTI_REGION])
+    return UserFactory.create(
+        username="programme.mopti", role="programme_officer", scope_areas=[MOPTI_REGION]
+    )
 
 
 def signed_in(user: User) -> Client:

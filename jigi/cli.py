@@ -9,7 +9,10 @@ import os
 import sys
 
 # Commands from Django and libraries that administrators also need through `jigi`.
-_EXTRA_COMMANDS = {"migrate": "apply database migrations", "changepassword": "change a user's password"}
+_EXTRA_COMMANDS = {
+    "migrate": "apply database migrations",
+    "changepassword": "change a user's password",
+}
 
 
 def _print_help() -> None:
@@ -18,7 +21,9 @@ def _print_help() -> None:
 
     print("Usage: jigi COMMAND [options]   (jigi COMMAND --help for a command's options)\n")  # noqa: T201
     print("Commands:")  # noqa: T201
-    jigi_apps = {config.name for config in apps.get_app_configs() if config.name.startswith("jigi.")}
+    jigi_apps = {
+        config.name for config in apps.get_app_configs() if config.name.startswith("jigi.")
+    }
     for name, app in sorted(get_commands().items()):
         if app in jigi_apps:
             summary = (load_command_class(app, name).help or "").strip().split("\n")[0]

@@ -42,7 +42,9 @@ def _demo_secret_key() -> str:
 if JIGI_MODE == "production":
     SECRET_KEY = env_str("SECRET_KEY")
     if len(SECRET_KEY) < 40:
-        raise ImproperlyConfigured("The environment variable SECRET_KEY must be at least 40 characters.")
+        raise ImproperlyConfigured(
+            "The environment variable SECRET_KEY must be at least 40 characters."
+        )
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured(
@@ -125,7 +127,9 @@ _default_db_url = f"sqlite:///{VAR_DIR / 'jigi.sqlite3'}"
 try:
     _db = dj_database_url.parse(env_str("DATABASE_URL", _default_db_url), conn_max_age=60)
 except ValueError as exc:
-    raise ImproperlyConfigured(f"The environment variable DATABASE_URL is malformed: {exc}") from None
+    raise ImproperlyConfigured(
+        f"The environment variable DATABASE_URL is malformed: {exc}"
+    ) from None
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["CONN_MAX_AGE"] = 0
     _db["OPTIONS"] = {
@@ -161,7 +165,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -242,7 +249,9 @@ TASKS = {
 }
 # A running job that has not reported progress for this long is taken to be orphaned by a
 # dead worker and is queued again.
-JIGI_JOB_STALE_AFTER = timedelta(seconds=env_int("JIGI_JOB_STALE_AFTER_SECONDS", default=120, minimum=10))
+JIGI_JOB_STALE_AFTER = timedelta(
+    seconds=env_int("JIGI_JOB_STALE_AFTER_SECONDS", default=120, minimum=10)
+)
 
 # Roles whose users must confirm a TOTP code after the password.
 JIGI_SECOND_FACTOR_ROLES = ["gbv_case_worker", "gbv_supervisor"]

@@ -12,5 +12,7 @@ django.setup()
 from jigi.api.api import api  # noqa: E402
 
 target = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
-target.write_text(json.dumps(api.get_openapi_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+target.write_text(
+    json.dumps(api.get_openapi_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+)
 print(f"wrote {target}")

@@ -19,9 +19,15 @@ class RoleBackend(BaseBackend):
     def has_perm(self, user_obj: Any, perm: str, obj: Model | None = None) -> bool:
         if not getattr(user_obj, "is_active", False):
             return False
-        if perm.startswith(_ADMIN_SITE_APPS) and getattr(user_obj, "role", None) == Role.ADMINISTRATOR:
+        if (
+            perm.startswith(_ADMIN_SITE_APPS)
+            and getattr(user_obj, "role", None) == Role.ADMINISTRATOR
+        ):
             return True
         return can(user_obj, perm, obj)
 
     def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
-        return getattr(user_obj, "role", None) == Role.ADMINISTRATOR and f"{app_label}." in _ADMIN_SITE_APPS
+        return (
+            getattr(user_obj, "role", None) == Role.ADMINISTRATOR
+            and f"{app_label}." in _ADMIN_SITE_APPS
+        )

@@ -29,8 +29,10 @@ NAVIGATION = (
     NavItem(_("Zones administratives"), "core:areas", Perm.REFERENCE_VIEW, _("Référentiel")),
     NavItem(_("Sites"), "core:sites", Perm.REFERENCE_VIEW, _("Référentiel")),
     NavItem(_("Organisations"), "core:organisations", Perm.REFERENCE_VIEW, _("Référentiel")),
-    NavItem(_("Sources de financement"), "core:funding_sources", Perm.REFERENCE_VIEW, _("Référentiel")),
-    NavItem(_("Tâches"), "core:jobs", None, _("Tâches")),
+    NavItem(
+        _("Sources de financement"), "core:funding_sources", Perm.REFERENCE_VIEW, _("Référentiel")
+    ),
+    NavItem(_("Tâches"), "core:jobs", None, ""),
     NavItem(_("Utilisateur·rice·s"), "accounts:users", Perm.USERS_MANAGE, _("Administration")),
     NavItem(_("Journal d'audit"), "audit:entries", Perm.AUDIT_VIEW, _("Administration")),
 )
@@ -45,6 +47,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if item.perm is None or has_perm(user, item.perm):
             url = reverse(item.url_name)
             groups.setdefault(str(item.group), []).append(
-                {"label": str(item.label), "url": url, "current": "page" if request.path == url else ""}
+                {
+                    "label": str(item.label),
+                    "url": url,
+                    "current": "page" if request.path == url else "",
+                }
             )
     return {"nav_groups": groups, "scope_label": scope_label(user)}

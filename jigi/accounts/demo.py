@@ -41,5 +41,7 @@ def seed() -> dict[str, Any]:
                 first_name=username.split(".")[0].capitalize(),
                 must_change_password=False,
             )
-        logins.append({"username": username, "password": DEMO_PASSWORD, "role": str(Role(role).label)})
+        logins.append(
+            {"username": username, "password": DEMO_PASSWORD, "role": str(Role(role).label)}
+        )
     return {"logins": logins}

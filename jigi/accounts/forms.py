@@ -25,14 +25,25 @@ class UserForm(forms.Form):
     first_name = forms.CharField(label=_("Prénom"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Nom"), max_length=150, required=False)
     email = forms.EmailField(label=_("Courriel"), required=False)
-    role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices)
+    role = forms.ChoiceField(label=_("Rôle"), choices=[("", "—"), *Role.choices])
     national_scope = forms.BooleanField(
-        label=_("Portée nationale"), required=False, help_text=_("Voit les données de tout le pays.")
+        label=_("Portée nationale"),
+        required=False,
+        help_text=_("Voit les données de tout le pays."),
     )
-    regions = AreaChoiceField(label=_("Régions"), queryset=_areas(1), required=False)
+    regions = AreaChoiceField(
+        label=_("Régions"),
+        queryset=_areas(1),
+        required=False,
+        help_text=_(
+            "Ctrl + clic (ou Cmd + clic) pour en choisir plusieurs. Une région inclut ses cercles et communes."
+        ),
+    )
     cercles = AreaChoiceField(label=_("Cercles"), queryset=_areas(2), required=False)
     communes = AreaChoiceField(label=_("Communes"), queryset=_areas(3), required=False)
-    sites = forms.ModelMultipleChoiceField(label=_("Sites"), queryset=Site.objects.filter(is_active=True), required=False)
+    sites = forms.ModelMultipleChoiceField(
+        label=_("Sites"), queryset=Site.objects.filter(is_active=True), required=False
+    )
 
     def scope(self) -> Scope:
         data = self.cleaned_data
@@ -54,14 +65,22 @@ class NewUserForm(UserForm):
     password = forms.CharField(
         label=_("Mot de passe provisoire"),
         widget=forms.PasswordInput(render_value=False),
-        help_text=_("Au moins 12 caractères. La personne devra le changer à sa première connexion."),
+        help_text=_(
+            "Au moins 12 caractères. La personne devra le changer à sa première connexion."
+        ),
     )
     field_order = ["username", "first_name", "last_name", "email", "password", "role"]
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label=_("Nom du jeton"), max_length=80, help_text=_("Par exemple : « Synchronisation DHIS2 »."))
-    expires_on = forms.DateField(label=_("Expire le"), required=False, help_text=_("jj/mm/aaaa, facultatif."))
+    name = forms.CharField(
+        label=_("Nom du jeton"),
+        max_length=80,
+        help_text=_("Par exemple : « Synchronisation DHIS2 »."),
+    )
+    expires_on = forms.DateField(
+        label=_("Expire le"), required=False, help_text=_("jj/mm/aaaa, facultatif.")
+    )
 
 
 class OtpTokenForm(forms.Form):

@@ -40,7 +40,13 @@ class UserLanguageMiddleware:
 
 
 # Pages reachable before the gate is passed.
-_OPEN_PREFIXES = ("/static/", "/accounts/logout/", "/accounts/language/", "/accounts/2fa/", "/accounts/password/")
+_OPEN_PREFIXES = (
+    "/static/",
+    "/accounts/logout/",
+    "/accounts/language/",
+    "/accounts/2fa/",
+    "/accounts/password/",
+)
 
 
 class AccountGateMiddleware:
@@ -64,5 +70,5 @@ class AccountGateMiddleware:
 def needs_second_factor(request: HttpRequest) -> bool:
     from django_otp import user_has_device
 
-    user = request.user
-    return bool(user.role in SECOND_FACTOR_ROLES or user_has_device(user))  # type: ignore[union-attr]
+    role: str = getattr(request.user, "role", "")
+    return role in SECOND_FACTOR_ROLES or bool(user_has_device(request.user))

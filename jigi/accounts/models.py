@@ -31,7 +31,9 @@ class User(AbstractUser):
     scope_areas = models.ManyToManyField(
         AdminArea, verbose_name=_("zones"), blank=True, related_name="+"
     )
-    scope_sites = models.ManyToManyField(Site, verbose_name=_("sites"), blank=True, related_name="+")
+    scope_sites = models.ManyToManyField(
+        Site, verbose_name=_("sites"), blank=True, related_name="+"
+    )
     language = models.CharField(
         _("langue"), max_length=5, choices=[("fr", "Français"), ("en", "English")], default="fr"
     )

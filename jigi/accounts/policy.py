@@ -54,7 +54,9 @@ def visible(user: User | AnonymousUser, queryset: QuerySet[M]) -> QuerySet[M]:
         return queryset.none()
     model: Any = queryset.model
     return queryset.filter(
-        scope_q(user, area_path=model.SCOPE_AREA_PATH, site_path=getattr(model, "SCOPE_SITE_PATH", None))
+        scope_q(
+            user, area_path=model.SCOPE_AREA_PATH, site_path=getattr(model, "SCOPE_SITE_PATH", None)
+        )
     )
 
 
@@ -71,7 +73,7 @@ def can(user: User | AnonymousUser, perm: str, obj: Model | None = None) -> bool
 
 def get_visible_or_404(user: User | AnonymousUser, queryset: QuerySet[M], **lookup: Any) -> M:
     """One row the user may see; missing and out-of-scope rows both raise `NotFound`."""
-    try:
-        return visible(user, queryset).get(**lookup)
-    except queryset.model.DoesNotExist:
-        raise NotFound(str(queryset.model._meta.verbose_name)) from None
+    row = visible(user, queryset).filter(**lookup).first()
+    if row is None:
+        raise NotFound(str(queryset.model._meta.verbose_name))
+    return row

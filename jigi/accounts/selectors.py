@@ -11,6 +11,7 @@ from jigi.accounts.roles import Perm
 from jigi.core.errors import NotFound
 from jigi.core.models import AdminArea
 
+
 def scope_label(user: User) -> str:
     """Words for the user's scope, as shown in the top bar ("Région de Kayes")."""
     if user.national_scope:
@@ -29,7 +30,9 @@ def scope_label(user: User) -> str:
     return ", ".join(parts) or _("Aucune portée")
 
 
-def users_for(viewer: User, *, search: str = "", role: str = "", active: bool | None = None) -> QuerySet[User]:
+def users_for(
+    viewer: User, *, search: str = "", role: str = "", active: bool | None = None
+) -> QuerySet[User]:
     """Accounts an administrator may manage, filtered; nobody else sees the list."""
     if not has_perm(viewer, Perm.USERS_MANAGE):
         return User.objects.none()
@@ -37,7 +40,10 @@ def users_for(viewer: User, *, search: str = "", role: str = "", active: bool | 
     if search:
         term = search.strip()
         users = users.filter(
-            Q(username__icontains=term) | Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
+            Q(username__icontains=term)
+            | Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(email__icontains=term)
         )
     if role:
         users = users.filter(role=role)
@@ -62,5 +68,3 @@ def get_token_for(user: User, token_id: int) -> ApiToken:
         return tokens_for(user).get(pk=token_id)
     except ApiToken.DoesNotExist:
         raise NotFound(_("jeton API")) from None
-
-

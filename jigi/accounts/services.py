@@ -18,7 +18,7 @@ from jigi.audit.services import record
 from jigi.core.errors import InvalidInput
 from jigi.core.models import AdminArea, Site
 
-TOKEN_PREFIX = "jigi_"
+TOKEN_PREFIX = "jigi_"  # noqa: S105 (a public marker, not a secret)
 
 
 @dataclass(frozen=True)
@@ -45,13 +45,23 @@ def _check_scope(role: str, scope: Scope) -> None:
     if not scope.national and not scope.areas and not scope.sites:
         raise InvalidInput(
             _("Choisissez une portée : nationale, ou au moins une zone ou un site."),
-            {"scope_areas": [_("Choisissez au moins une zone ou un site, ou la portée nationale.")]},
+            {
+                "scope_areas": [
+                    _("Choisissez au moins une zone ou un site, ou la portée nationale.")
+                ]
+            },
         )
-    unknown = set(scope.areas) - set(AdminArea.objects.filter(pcode__in=scope.areas).values_list("pcode", flat=True))
+    unknown = set(scope.areas) - set(
+        AdminArea.objects.filter(pcode__in=scope.areas).values_list("pcode", flat=True)
+    )
     if unknown:
         raise InvalidInput(
             _("Zones inconnues : %(codes)s.") % {"codes": ", ".join(sorted(unknown))},
-            {"scope_areas": [_("Zones inconnues : %(codes)s.") % {"codes": ", ".join(sorted(unknown))}]},
+            {
+                "scope_areas": [
+                    _("Zones inconnues : %(codes)s.") % {"codes": ", ".join(sorted(unknown))}
+                ]
+            },
         )
     if len(set(scope.sites)) != Site.objects.filter(id__in=scope.sites).count():
         raise InvalidInput(_("Site inconnu."), {"scope_sites": [_("Site inconnu.")]})
@@ -60,7 +70,7 @@ def _check_scope(role: str, scope: Scope) -> None:
 def _apply_scope(user: User, scope: Scope) -> None:
     user.national_scope = scope.national
     user.save(update_fields=["national_scope"])
-    user.scope_areas.set(scope.areas)
+    user.scope_areas.set(AdminArea.objects.filter(pcode__in=scope.areas))
     user.scope_sites.set(scope.sites)
     user.forget_scope_cache()
 
@@ -80,7 +90,9 @@ def create_user(
 ) -> User:
     """Create an active user with a role and a scope; the password must pass the validators."""
     if role not in Role.values:
-        raise InvalidInput(_("Rôle inconnu : %(role)s.") % {"role": role}, {"role": [_("Rôle inconnu.")]})
+        raise InvalidInput(
+            _("Rôle inconnu : %(role)s.") % {"role": role}, {"role": [_("Rôle inconnu.")]}
+        )
     if User.objects.filter(username__iexact=username).exists():
         raise InvalidInput(
             _("L'identifiant « %(username)s » est déjà pris.") % {"username": username},
@@ -127,7 +139,9 @@ def update_user(
 ) -> User:
     """Change a user's identity, role or scope; the audit entry lists old → new values."""
     if role not in Role.values:
-        raise InvalidInput(_("Rôle inconnu : %(role)s.") % {"role": role}, {"role": [_("Rôle inconnu.")]})
+        raise InvalidInput(
+            _("Rôle inconnu : %(role)s.") % {"role": role}, {"role": [_("Rôle inconnu.")]}
+        )
     _check_scope(role, scope)
     with transaction.atomic():
         before = {
@@ -217,7 +231,9 @@ def create_api_token(*, actor: User, name: str, expires_on: date | None = None) 
     if not name:
         raise InvalidInput(_("Donnez un nom au jeton."), {"name": [_("Ce champ est obligatoire.")]})
     if expires_on is not None and expires_on < timezone.localdate():
-        raise InvalidInput(_("La date d'expiration est passée."), {"expires_on": [_("Date passée.")]})
+        raise InvalidInput(
+            _("La date d'expiration est passée."), {"expires_on": [_("Date passée.")]}
+        )
     prefix = secrets.token_hex(4)
     secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():
@@ -236,7 +252,9 @@ def revoke_api_token(*, actor: User, token: ApiToken) -> None:
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        record(actor=actor, action="accounts.api_token_revoked", target=token, target_label=token.name)
+        record(
+            actor=actor, action="accounts.api_token_revoked", target=token, target_label=token.name
+        )
 
 
 def user_for_token(secret: str) -> User | None:

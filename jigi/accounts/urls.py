@@ -16,7 +16,9 @@ urlpatterns = [
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:user_id>/", views.user_detail, name="user_detail"),
     path("users/<int:user_id>/active/", views.user_set_active, name="user_set_active"),
-    path("users/<int:user_id>/reset-password/", views.user_reset_password, name="user_reset_password"),
+    path(
+        "users/<int:user_id>/reset-password/", views.user_reset_password, name="user_reset_password"
+    ),
     path("tokens/", views.token_list, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -49,18 +51,18 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if language not in {"fr", "en"}:
         language = "fr"
     if request.user.is_authenticated:
-        services.set_language(user=request.user, language=language)  # type: ignore[arg-type]
+        services.set_language(user=request.user, language=language)
     target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = "/"
     response = HttpResponseRedirect(target)
-    from django.conf import settings
-
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,
         max_age=365 * 24 * 3600,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite="Lax",
         secure=settings.LANGUAGE_COOKIE_SECURE,
         httponly=True,
     )
@@ -80,7 +82,11 @@ def password_change(request: HttpRequest) -> HttpResponse:
             update_session_auth_hash(request, user)
             messages.success(request, _("Votre mot de passe a été changé."))
             return redirect("core:home")
-    return render(request, "accounts/password_change.html", {"form": form, "forced": user.must_change_password})
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "forced": user.must_change_password},
+    )
 
 
 @login_required
@@ -106,7 +112,9 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("accounts:otp_verify")
-    device, _created = TOTPDevice.objects.get_or_create(user=user, confirmed=False, defaults={"name": "Jigi"})
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=False, defaults={"name": "Jigi"}
+    )
     form = OtpTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"].strip()):
@@ -117,14 +125,11 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
             return redirect("core:home")
         form.add_error("token", _("Code incorrect ou expiré."))
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4)
-    secret = device.bin_key.hex()
-    import base64
-
-    secret_b32 = base64.b32encode(device.bin_key).decode().rstrip("=")
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(
         request,
         "accounts/otp_setup.html",
-        {"form": form, "qr_svg": qr_svg, "secret": secret_b32, "secret_hex": secret},
+        {"form": form, "qr_svg": qr_svg, "secret": secret},
     )
 
 
@@ -162,7 +167,9 @@ def user_create(request: HttpRequest) -> HttpResponse:
         except InvalidInput as exc:
             add_errors_to_form(form, exc)
         else:
-            messages.success(request, _("Compte « %(username)s » créé.") % {"username": user.username})
+            messages.success(
+                request, _("Compte « %(username)s » créé.") % {"username": user.username}
+            )
             return redirect("accounts:user_detail", user_id=user.pk)
     return render(request, "accounts/user_form.html", {"form": form, "creating": True})
 
@@ -227,7 +234,9 @@ def user_set_active(request: HttpRequest, user_id: int) -> HttpResponse:
         if active:
             messages.success(request, _("Compte réactivé."))
         else:
-            messages.success(request, _("Compte désactivé : la personne ne peut plus se connecter."))
+            messages.success(
+                request, _("Compte désactivé : la personne ne peut plus se connecter.")
+            )
     return redirect("accounts:user_detail", user_id=user.pk)
 
 
@@ -238,7 +247,9 @@ def user_reset_password(request: HttpRequest, user_id: int) -> HttpResponse:
     actor = _require(request, Perm.USERS_MANAGE)
     user = selectors.get_user_for(actor, user_id)
     temporary = services.reset_password(actor=actor, user=user)
-    return render(request, "accounts/password_reset_done.html", {"subject": user, "temporary": temporary})
+    return render(
+        request, "accounts/password_reset_done.html", {"subject": user, "temporary": temporary}
+    )
 
 
 @login_required
@@ -249,7 +260,9 @@ def token_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             created = services.create_api_token(
-                actor=user, name=form.cleaned_data["name"], expires_on=form.cleaned_data["expires_on"]
+                actor=user,
+                name=form.cleaned_data["name"],
+                expires_on=form.cleaned_data["expires_on"],
             )
         except InvalidInput as exc:
             add_errors_to_form(form, exc)
@@ -257,7 +270,11 @@ def token_list(request: HttpRequest) -> HttpResponse:
             new_secret = created.secret
             form = TokenForm()
     tokens = selectors.tokens_for(user)
-    return render(request, "accounts/token_list.html", {"form": form, "tokens": tokens, "new_secret": new_secret})
+    return render(
+        request,
+        "accounts/token_list.html",
+        {"form": form, "tokens": tokens, "new_secret": new_secret},
+    )
 
 
 @login_required

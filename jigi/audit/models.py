@@ -43,6 +43,14 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise RuntimeError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("Audit entries are append-only.")
+
     def hashed_fields(self) -> dict[str, Any]:
         """The fields the hash covers, in a form that survives a database round trip."""
         return {
@@ -59,14 +67,6 @@ class AuditEntry(models.Model):
             "prev_hash": self.prev_hash,
         }
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise RuntimeError("Audit entries are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise RuntimeError("Audit entries are append-only.")
-
 
 class AuditHead(models.Model):
     """A single row holding the last sequence number and hash; locked while appending."""
@@ -76,7 +76,9 @@ class AuditHead(models.Model):
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
     class Meta:
-        constraints: ClassVar = [models.CheckConstraint(condition=models.Q(id=1), name="audit_head_singleton")]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=models.Q(id=1), name="audit_head_singleton")
+        ]
 
     def __str__(self) -> str:
         return f"#{self.last_seq}"

@@ -12,8 +12,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jigi.core.context import current_source
 from jigi.audit.models import GENESIS_HASH, AuditEntry, AuditHead
+from jigi.core.context import current_source
 from jigi.core.jobs import Progress, job_kind
 
 if TYPE_CHECKING:
@@ -95,7 +95,9 @@ def verify_chain(progress: Progress | None = None) -> ChainReport:
         if entry.seq != expected_seq:
             return ChainReport(False, checked, head.last_seq, expected_seq, "entrée manquante")
         if entry.prev_hash != expected_prev:
-            return ChainReport(False, checked, head.last_seq, entry.seq, "lien vers l'entrée précédente rompu")
+            return ChainReport(
+                False, checked, head.last_seq, entry.seq, "lien vers l'entrée précédente rompu"
+            )
         if entry_hash(entry.hashed_fields()) != entry.hash:
             return ChainReport(False, checked, head.last_seq, entry.seq, "contenu modifié")
         expected_prev = entry.hash

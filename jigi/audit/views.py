@@ -21,5 +21,9 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     if actor:
         entries = entries.filter(actor_label__iexact=actor)
     context = {"page": paginate(request, entries), "filters": request.GET}
-    template = "audit/entry_list.html#results" if getattr(request, "htmx", False) else "audit/entry_list.html"
+    template = (
+        "audit/entry_list.html#results"
+        if getattr(request, "htmx", False)
+        else "audit/entry_list.html"
+    )
     return render(request, template, context)

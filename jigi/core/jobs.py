@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jigi.core.errors import DomainError, InvalidInput
@@ -54,7 +55,9 @@ class JobKind:
 _KINDS: dict[str, JobKind] = {}
 
 
-def job_kind(name: str, *, label: str | Promise, permission: str) -> Callable[[JobHandler], JobHandler]:
+def job_kind(
+    name: str, *, label: str | Promise, permission: str
+) -> Callable[[JobHandler], JobHandler]:
     """Register ``handler`` as the job kind ``name``; ``permission`` is needed to start it."""
 
     def register(handler: JobHandler) -> JobHandler:
@@ -76,7 +79,8 @@ def get_job_kind(name: str) -> JobKind:
     except KeyError:
         known = ", ".join(sorted(_KINDS)) or "-"
         raise InvalidInput(
-            _("Type de tâche inconnu : %(kind)s (connus : %(known)s).") % {"kind": name, "known": known}
+            gettext("Type de tâche inconnu : %(kind)s (connus : %(known)s).")
+            % {"kind": name, "known": known}
         ) from None
 
 
@@ -118,7 +122,11 @@ class Progress:
 
 
 def start_job(
-    *, actor: AbstractBaseUser | None, kind: str, params: dict[str, Any] | None = None, enqueue: bool = True
+    *,
+    actor: AbstractBaseUser | None,
+    kind: str,
+    params: dict[str, Any] | None = None,
+    enqueue: bool = True,
 ) -> Job:
     """Create a queued job and hand it to the task worker once the transaction commits."""
     get_job_kind(kind)
@@ -171,7 +179,14 @@ def execute_job(job_id: str) -> Job:
     return job
 
 
-def _finish(job: Job, status: str, *, result: dict[str, Any] | None = None, error: str = "", message: str | None = None) -> None:
+def _finish(
+    job: Job,
+    status: str,
+    *,
+    result: dict[str, Any] | None = None,
+    error: str = "",
+    message: str | None = None,
+) -> None:
     fields: dict[str, Any] = {
         "status": status,
         "finished_at": timezone.now(),
@@ -190,9 +205,11 @@ def _finish(job: Job, status: str, *, result: dict[str, Any] | None = None, erro
 def cancel_job(*, actor: AbstractBaseUser | None, job: Job) -> Job:
     """Cancel a queued job at once; ask a running one to stop at its next progress report."""
     if job.is_finished:
-        raise InvalidInput(_("Cette tâche est déjà terminée."))
+        raise InvalidInput(gettext("Cette tâche est déjà terminée."))
     Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
-        status=Job.Status.CANCELLED, finished_at=timezone.now(), message=str(_("Annulée avant de commencer."))
+        status=Job.Status.CANCELLED,
+        finished_at=timezone.now(),
+        message=str(_("Annulée avant de commencer.")),
     )
     Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(cancel_requested=True)
     job.refresh_from_db()
@@ -216,11 +233,16 @@ def requeue_stale_jobs(*, now: datetime | None = None) -> list[Job]:
             Job.objects.filter(pk=job.pk, attempt=job.attempt, status=Job.Status.RUNNING).update(
                 status=Job.Status.FAILED,
                 finished_at=now,
-                error=str(_("Le travailleur s'est arrêté %(count)d fois pendant cette tâche.") % {"count": job.attempt}),
+                error=str(
+                    _("Le travailleur s'est arrêté %(count)d fois pendant cette tâche.")
+                    % {"count": job.attempt}
+                ),
             )
             continue
         with transaction.atomic():
-            taken = Job.objects.filter(pk=job.pk, attempt=job.attempt, status=Job.Status.RUNNING).update(
+            taken = Job.objects.filter(
+                pk=job.pk, attempt=job.attempt, status=Job.Status.RUNNING
+            ).update(
                 status=Job.Status.QUEUED,
                 message=str(_("Reprise après l'arrêt du travailleur.")),
             )

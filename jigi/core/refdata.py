@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -31,8 +32,7 @@ class LoadResult:
 
 def _read_rows(filename: str) -> list[dict[str, str]]:
     source = resources.files("jigi.core") / "data" / filename
-    with source.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = list(csv.DictReader(io.StringIO(source.read_text(encoding="utf-8"))))
     for number, row in enumerate(rows, start=2):
         if not row.get("pcode") or not row.get("name_fr"):
             raise InvalidInput(f"{filename}, ligne {number} : P-code ou nom manquant.")
@@ -72,7 +72,11 @@ def load_admin_areas(progress: Progress | None = None) -> LoadResult:
     return LoadResult(created=created, updated=updated, unchanged=unchanged)
 
 
-@job_kind("reference.load_areas", label=_("Recharger les unités administratives"), permission="reference.manage")
+@job_kind(
+    "reference.load_areas",
+    label=_("Recharger les unités administratives"),
+    permission="reference.manage",
+)
 def load_admin_areas_job(job: Job, progress: Progress) -> dict[str, Any]:
     return load_admin_areas(progress).as_dict()
 

@@ -19,7 +19,7 @@ M = TypeVar("M", bound=Model)
 
 
 class Viewer(Protocol):
-    pk: object
+    pk: int
     is_authenticated: bool
 
     def has_perm(self, perm: str, obj: Model | None = None) -> bool: ...

@@ -39,7 +39,9 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "site_count": selectors.sites_for(viewer).count(),
         "recent_jobs": selectors.jobs_for(viewer)[:5],
-        "job_kinds": [kind for kind in jobs.job_kinds().values() if viewer.has_perm(kind.permission)],
+        "job_kinds": [
+            kind for kind in jobs.job_kinds().values() if viewer.has_perm(kind.permission)
+        ],
     }
     return render(request, "core/home.html", context)
 
@@ -57,7 +59,9 @@ def area_list(request: HttpRequest) -> HttpResponse:
         "page": paginate(request, rows),
         "levels": AdminArea.Level.choices,
         "filters": request.GET,
-        "parent": selectors.get_area(parent) if parent and AdminArea.objects.filter(pk=parent).exists() else None,
+        "parent": selectors.get_area(parent)
+        if parent and AdminArea.objects.filter(pk=parent).exists()
+        else None,
     }
     return _render_list(request, "core/area_list.html", context)
 
@@ -68,14 +72,20 @@ def area_detail(request: HttpRequest, pcode: str) -> HttpResponse:
     viewer = _viewer(request, "reference.view")
     area = selectors.get_area(pcode)
     children = selectors.areas(parent=area.pcode)
-    sites = viewer.visible(Site.objects.filter(area__pcode__startswith=area.pcode).select_related("area"))
-    return render(request, "core/area_detail.html", {"area": area, "children": children, "sites": sites})
+    sites = viewer.visible(
+        Site.objects.filter(area__pcode__startswith=area.pcode).select_related("area")
+    )
+    return render(
+        request, "core/area_detail.html", {"area": area, "children": children, "sites": sites}
+    )
 
 
 @login_required
 def site_list(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request, "reference.view")
-    rows = selectors.sites_for(viewer, search=request.GET.get("q", ""), kind=request.GET.get("kind", ""))
+    rows = selectors.sites_for(
+        viewer, search=request.GET.get("q", ""), kind=request.GET.get("kind", "")
+    )
     context = {"page": paginate(request, rows), "kinds": Site.Kind.choices, "filters": request.GET}
     return _render_list(request, "core/site_list.html", context)
 
@@ -84,21 +94,31 @@ def site_list(request: HttpRequest) -> HttpResponse:
 @domain_errors
 def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
     viewer = _viewer(request, "reference.view")
-    return render(request, "core/site_detail.html", {"site": selectors.get_site_for(viewer, site_id)})
+    return render(
+        request, "core/site_detail.html", {"site": selectors.get_site_for(viewer, site_id)}
+    )
 
 
 @login_required
 def organisation_list(request: HttpRequest) -> HttpResponse:
     _viewer(request, "reference.view")
     rows = selectors.organisations(kind=request.GET.get("kind", ""))
-    context = {"page": paginate(request, rows), "kinds": Organisation.Kind.choices, "filters": request.GET}
+    context = {
+        "page": paginate(request, rows),
+        "kinds": Organisation.Kind.choices,
+        "filters": request.GET,
+    }
     return _render_list(request, "core/organisation_list.html", context)
 
 
 @login_required
 def funding_source_list(request: HttpRequest) -> HttpResponse:
     _viewer(request, "reference.view")
-    return render(request, "core/funding_source_list.html", {"page": paginate(request, selectors.funding_sources())})
+    return render(
+        request,
+        "core/funding_source_list.html",
+        {"page": paginate(request, selectors.funding_sources())},
+    )
 
 
 @login_required
@@ -107,7 +127,9 @@ def job_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.jobs_for(viewer)
     context = {
         "page": paginate(request, rows),
-        "job_kinds": [kind for kind in jobs.job_kinds().values() if viewer.has_perm(kind.permission)],
+        "job_kinds": [
+            kind for kind in jobs.job_kinds().values() if viewer.has_perm(kind.permission)
+        ],
         "kind_labels": {name: kind.label for name, kind in jobs.job_kinds().items()},
     }
     return _render_list(request, "core/job_list.html", context)

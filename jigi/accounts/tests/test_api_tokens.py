@@ -18,10 +18,14 @@ def test_a_token_is_shown_once_and_stored_only_as_a_hash(programme_officer_kayes
     token = ApiToken.objects.get(user=programme_officer_kayes)
     assert secret.startswith("jigi_")
     assert secret not in token.key_hash
-    assert secret not in signed_in(programme_officer_kayes).get("/accounts/tokens/").content.decode()
+    assert (
+        secret not in signed_in(programme_officer_kayes).get("/accounts/tokens/").content.decode()
+    )
 
 
-def test_a_token_acts_with_its_users_scope(programme_officer_kayes: User, kayes_antenna: Site, mopti_antenna: Site) -> None:
+def test_a_token_acts_with_its_users_scope(
+    programme_officer_kayes: User, kayes_antenna: Site, mopti_antenna: Site
+) -> None:
     secret = create_token(programme_officer_kayes)
     api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
     sites = api.get("/api/v1/sites").json()
@@ -45,7 +49,9 @@ def test_a_forged_token_with_a_real_prefix_is_refused(programme_officer_kayes: U
     assert Client(HTTP_AUTHORIZATION=f"Bearer {forged}").get("/api/v1/me").status_code == 401
 
 
-def test_nobody_can_revoke_someone_elses_token(programme_officer_kayes: User, outsider: User) -> None:
+def test_nobody_can_revoke_someone_elses_token(
+    programme_officer_kayes: User, outsider: User
+) -> None:
     create_token(programme_officer_kayes)
     token = ApiToken.objects.get(user=programme_officer_kayes)
     assert signed_in(outsider).post(f"/accounts/tokens/{token.pk}/revoke/").status_code == 404

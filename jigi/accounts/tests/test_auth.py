@@ -23,7 +23,9 @@ def test_login_page_is_french_by_default_even_for_an_english_browser(client: Cli
     assert "Content-Security-Policy" in response.headers
 
 
-def test_correct_login_reaches_home_and_logout_ends_the_session(client: Client, enumerator_kayes: User) -> None:
+def test_correct_login_reaches_home_and_logout_ends_the_session(
+    client: Client, enumerator_kayes: User
+) -> None:
     response = login(client, "enqueteur.kayes")
     assert response["Location"] == "/"  # type: ignore[index]
     assert client.get("/").status_code == 200
@@ -38,7 +40,9 @@ def test_wrong_password_gets_a_generic_message(client: Client, enumerator_kayes:
     assert wrong_password.count("valides") == unknown_user.count("valides")
 
 
-def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(client: Client, enumerator_kayes: User) -> None:
+def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(
+    client: Client, enumerator_kayes: User
+) -> None:
     for _attempt in range(5):
         login(client, "enqueteur.kayes", "wrong-password")
     locked = login(client, "enqueteur.kayes")
@@ -59,7 +63,9 @@ def test_language_choice_is_saved_on_the_account(client: Client, enumerator_kaye
 
 
 def test_language_switch_refuses_to_redirect_off_site(client: Client) -> None:
-    response = client.post("/accounts/language/", {"language": "en", "next": "https://evil.example/"})
+    response = client.post(
+        "/accounts/language/", {"language": "en", "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/"
 
 
@@ -69,7 +75,10 @@ def test_a_temporary_password_must_be_changed_first(client: Client, enumerator_k
     assert client.get("/reference/sites/")["Location"] == "/accounts/password/"
     weak = client.post("/accounts/password/", {"new_password1": "12345", "new_password2": "12345"})
     assert "trop court" in weak.content.decode()
-    client.post("/accounts/password/", {"new_password1": "a-much-better-phrase", "new_password2": "a-much-better-phrase"})
+    client.post(
+        "/accounts/password/",
+        {"new_password1": "a-much-better-phrase", "new_password2": "a-much-better-phrase"},
+    )
     assert client.get("/reference/sites/").status_code == 200
 
 
@@ -80,7 +89,9 @@ def test_gbv_roles_must_set_up_and_use_a_second_factor(client: Client, gbv_worke
     setup_page = client.get("/accounts/2fa/setup/").content.decode()
     assert "<svg" in setup_page
     device = TOTPDevice.objects.get(user=gbv_worker)
-    wrong = client.post("/accounts/2fa/setup/", {"token": "000000" if totp(device.bin_key) != 0 else "111111"})
+    wrong = client.post(
+        "/accounts/2fa/setup/", {"token": "000000" if totp(device.bin_key) != 0 else "111111"}
+    )
     assert "Code incorrect" in wrong.content.decode()
     device.refresh_from_db()
     device.throttling_failure_count = 0

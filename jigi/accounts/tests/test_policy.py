@@ -12,10 +12,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def sites(areas: None) -> dict[str, Site]:
     return {
-        "kayes": SiteFactory(code="kayes", area_id="ML010312"),
-        "kita": SiteFactory(code="kita", area_id="ML010513"),
-        "mopti": SiteFactory(code="mopti", area_id="ML050609"),
-        "osc": SiteFactory(code="osc", area_id="ML090101"),
+        "kayes": SiteFactory.create(code="kayes", area_id="ML010312"),
+        "kita": SiteFactory.create(code="kita", area_id="ML010513"),
+        "mopti": SiteFactory.create(code="mopti", area_id="ML050609"),
+        "osc": SiteFactory.create(code="osc", area_id="ML090101"),
     }
 
 
@@ -23,16 +23,20 @@ def visible_codes(user: User) -> set[str]:
     return set(policy.visible(user, Site.objects.all()).values_list("code", flat=True))
 
 
-def test_a_region_includes_its_cercles_and_communes(sites: dict[str, Site], programme_officer_kayes: User) -> None:
+def test_a_region_includes_its_cercles_and_communes(
+    sites: dict[str, Site], programme_officer_kayes: User
+) -> None:
     assert visible_codes(programme_officer_kayes) == {"kayes", "kita"}
 
 
-def test_a_commune_scope_excludes_other_communes(sites: dict[str, Site], enumerator_kayes: User) -> None:
+def test_a_commune_scope_excludes_other_communes(
+    sites: dict[str, Site], enumerator_kayes: User
+) -> None:
     assert visible_codes(enumerator_kayes) == {"kayes"}
 
 
 def test_a_site_scope_sees_only_that_site(sites: dict[str, Site]) -> None:
-    user = UserFactory(role="gbv_case_worker", scope_sites=[sites["osc"]])
+    user = UserFactory.create(role="gbv_case_worker", scope_sites=[sites["osc"]])
     assert visible_codes(user) == {"osc"}
 
 
@@ -41,16 +45,20 @@ def test_national_scope_sees_everything(sites: dict[str, Site], payment_officer:
 
 
 def test_an_empty_scope_sees_nothing(sites: dict[str, Site]) -> None:
-    assert visible_codes(UserFactory(role="enumerator")) == set()
+    assert visible_codes(UserFactory.create(role="enumerator")) == set()
 
 
-def test_inactive_users_see_nothing_and_may_do_nothing(sites: dict[str, Site], payment_officer: User) -> None:
+def test_inactive_users_see_nothing_and_may_do_nothing(
+    sites: dict[str, Site], payment_officer: User
+) -> None:
     payment_officer.is_active = False
     assert visible_codes(payment_officer) == set()
     assert not policy.can(payment_officer, "reference.view")
 
 
-def test_can_checks_role_and_scope_together(sites: dict[str, Site], programme_officer_kayes: User) -> None:
+def test_can_checks_role_and_scope_together(
+    sites: dict[str, Site], programme_officer_kayes: User
+) -> None:
     assert policy.can(programme_officer_kayes, "reference.view", sites["kita"])
     assert not policy.can(programme_officer_kayes, "reference.view", sites["mopti"])
     assert not policy.can(programme_officer_kayes, "accounts.manage_users")

@@ -44,24 +44,38 @@ def test_form_errors_are_shown_next_to_each_field_in_french(administrator: User)
 
 def test_weak_password_and_missing_scope_are_refused_by_the_service(administrator: User) -> None:
     client = signed_in(administrator)
-    weak = client.post("/accounts/users/new/", NEW_USER | {"password": "password1234"}).content.decode()
+    weak = client.post(
+        "/accounts/users/new/", NEW_USER | {"password": "password1234"}
+    ).content.decode()
     assert "trop courant" in weak
     no_scope = client.post("/accounts/users/new/", NEW_USER | {"regions": []}).content.decode()
     assert "Choisissez au moins une zone" in no_scope
     assert not User.objects.filter(username="awa.diarra").exists()
 
 
-def test_other_roles_cannot_manage_users(programme_officer_kayes: User, enumerator_kayes: User) -> None:
+def test_other_roles_cannot_manage_users(
+    programme_officer_kayes: User, enumerator_kayes: User
+) -> None:
     client = signed_in(programme_officer_kayes)
     assert client.get("/accounts/users/").status_code == 403
     assert client.post("/accounts/users/new/", NEW_USER).status_code == 403
-    assert client.post(f"/accounts/users/{enumerator_kayes.pk}/active/", {"active": "0"}).status_code == 403
+    assert (
+        client.post(f"/accounts/users/{enumerator_kayes.pk}/active/", {"active": "0"}).status_code
+        == 403
+    )
     enumerator_kayes.refresh_from_db()
     assert enumerator_kayes.is_active
 
 
-def test_changing_a_scope_is_audited_with_old_and_new_values(administrator: User, enumerator_kayes: User) -> None:
-    form = {"role": "enumerator", "communes": ["ML010513"], "first_name": "Awa", "last_name": "Traoré"}
+def test_changing_a_scope_is_audited_with_old_and_new_values(
+    administrator: User, enumerator_kayes: User
+) -> None:
+    form = {
+        "role": "enumerator",
+        "communes": ["ML010513"],
+        "first_name": "Awa",
+        "last_name": "Traoré",
+    }
     signed_in(administrator).post(f"/accounts/users/{enumerator_kayes.pk}/", form)
     enumerator_kayes.refresh_from_db()
     assert list(enumerator_kayes.scope_areas.values_list("pcode", flat=True)) == ["ML010513"]
@@ -70,7 +84,9 @@ def test_changing_a_scope_is_audited_with_old_and_new_values(administrator: User
     assert entry.changes["scope"][1]["areas"] == ["ML010513"]
 
 
-def test_a_deactivated_user_can_no_longer_sign_in(administrator: User, enumerator_kayes: User) -> None:
+def test_a_deactivated_user_can_no_longer_sign_in(
+    administrator: User, enumerator_kayes: User
+) -> None:
     signed_in(administrator).post(f"/accounts/users/{enumerator_kayes.pk}/active/", {"active": "0"})
     client = Client()
     client.post("/accounts/login/", {"username": "enqueteur.kayes", "password": PASSWORD})
@@ -84,15 +100,23 @@ def test_administrators_cannot_deactivate_themselves(administrator: User) -> Non
     assert administrator.is_active
 
 
-def test_password_reset_gives_a_temporary_password_to_change_at_login(administrator: User, enumerator_kayes: User) -> None:
-    page = signed_in(administrator).post(f"/accounts/users/{enumerator_kayes.pk}/reset-password/").content.decode()
+def test_password_reset_gives_a_temporary_password_to_change_at_login(
+    administrator: User, enumerator_kayes: User
+) -> None:
+    page = (
+        signed_in(administrator)
+        .post(f"/accounts/users/{enumerator_kayes.pk}/reset-password/")
+        .content.decode()
+    )
     temporary = page.split('data-testid="temporary-password">')[1].split("<")[0]
     client = Client()
     client.post("/accounts/login/", {"username": "enqueteur.kayes", "password": temporary})
     assert client.get("/")["Location"] == "/accounts/password/"
 
 
-def test_user_list_filters_and_paginates(administrator: User, enumerator_kayes: User, programme_officer_kayes: User) -> None:
+def test_user_list_filters_and_paginates(
+    administrator: User, enumerator_kayes: User, programme_officer_kayes: User
+) -> None:
     body = signed_in(administrator).get("/accounts/users/?role=enumerator").content.decode()
     assert "enqueteur.kayes" in body
     assert "programme.kayes" not in body

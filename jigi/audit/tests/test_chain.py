@@ -10,13 +10,17 @@ pytestmark = pytest.mark.django_db
 
 
 def write_three(actor: User) -> list[AuditEntry]:
-    return [record(actor=actor, action=f"test.action{n}", target=actor, changes={"n": n}) for n in range(3)]
+    return [
+        record(actor=actor, action=f"test.action{n}", target=actor, changes={"n": n})
+        for n in range(3)
+    ]
 
 
-def tamper(sql: str, params: list[object]) -> None:
+def tamper(sql: str, params: list[str]) -> None:
     """Change rows behind the application's back, as someone with database access could."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks before ALTER
             cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER audit_entry_no_update")
         else:
             cursor.execute("DROP TRIGGER audit_entry_no_update")
@@ -26,16 +30,22 @@ def tamper(sql: str, params: list[object]) -> None:
 def test_each_entry_carries_the_hash_of_the_previous_one(administrator: User) -> None:
     first, second, third = write_three(administrator)
     assert (first.seq, second.seq, third.seq) == (1, 2, 3)
-    assert second.prev_hash == first.hash and third.prev_hash == second.hash
+    assert second.prev_hash == first.hash
+    assert third.prev_hash == second.hash
     assert AuditHead.objects.get().last_hash == third.hash
     report = verify_chain()
-    assert report.ok and report.checked == 3
+    assert report.ok
+    assert report.checked == 3
 
 
 def test_entries_record_who_and_where_from(administrator: User) -> None:
     with action_source("web 10.1.2.3"):
         entry = record(actor=administrator, action="test.where", target=administrator)
-    assert (entry.actor_label, entry.source, entry.target_type) == ("admin.national", "web 10.1.2.3", "accounts.user")
+    assert (entry.actor_label, entry.source, entry.target_type) == (
+        "admin.national",
+        "web 10.1.2.3",
+        "accounts.user",
+    )
 
 
 def test_editing_an_entry_is_detected_and_named(administrator: User) -> None:

@@ -16,8 +16,8 @@ from django.db import close_old_connections
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from jigi.core.context import cli_source
 from jigi.core import jobs
+from jigi.core.context import cli_source
 from jigi.core.errors import DomainError
 from jigi.core.models import Job
 
@@ -26,12 +26,16 @@ class JigiCommand(BaseCommand):
     """Subclasses implement `run` and return a dict; it is printed as JSON with ``--json``."""
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--json", action="store_true", help="print a machine-readable JSON result")
+        parser.add_argument(
+            "--json", action="store_true", help="print a machine-readable JSON result"
+        )
         self.add_command_arguments(parser)
         # Accept --json after a subcommand too (`jigi audit verify --json`).
         for action in parser._subparsers._group_actions if parser._subparsers else ():
             for subparser in getattr(action, "choices", {}).values():
-                subparser.add_argument("--json", action="store_true", default=SUPPRESS, help="JSON output")
+                subparser.add_argument(
+                    "--json", action="store_true", default=SUPPRESS, help="JSON output"
+                )
 
     def add_command_arguments(self, parser: ArgumentParser) -> None:
         """Subclasses add their own arguments here."""
@@ -64,13 +68,24 @@ class JigiCommand(BaseCommand):
 
     def watch(self, job: Job, *, poll: float = 0.3) -> Job:
         """Show a job's progress as a terminal bar until it finishes."""
-        label = str(jobs.job_kinds().get(job.kind, job.kind).label) if job.kind in jobs.job_kinds() else job.kind
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        kind = jobs.job_kinds().get(job.kind)
+        label = str(kind.label) if kind else job.kind
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
         with Progress(*columns, console=self.console, transient=False) as bar:
             task_id = bar.add_task(label, total=None)
             while True:
                 job.refresh_from_db()
-                bar.update(task_id, completed=job.done, total=job.total, description=f"{label} {job.message}".strip())
+                bar.update(
+                    task_id,
+                    completed=job.done,
+                    total=job.total,
+                    description=f"{label} {job.message}".strip(),
+                )
                 if job.is_finished:
                     return job
                 time.sleep(poll)
@@ -104,7 +119,11 @@ def read_password(prompt: str, env_value: str | None) -> str:
 
 
 def job_outcome(job: Job) -> dict[str, Any]:
-    outcome: dict[str, Any] = {"ok": job.status == Job.Status.SUCCEEDED, "job": str(job.pk), "status": job.status}
+    outcome: dict[str, Any] = {
+        "ok": job.status == Job.Status.SUCCEEDED,
+        "job": str(job.pk),
+        "status": job.status,
+    }
     if job.result:
         outcome.update(job.result)
     if job.error:

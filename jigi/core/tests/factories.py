@@ -7,7 +7,7 @@ import factory
 from jigi.core.models import FundingSource, Job, Organisation, Site
 
 
-class OrganisationFactory(factory.django.DjangoModelFactory):
+class OrganisationFactory(factory.django.DjangoModelFactory[Organisation]):
     class Meta:
         model = Organisation
         django_get_or_create = ("name",)
@@ -17,7 +17,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     kind = Organisation.Kind.NGO
 
 
-class SiteFactory(factory.django.DjangoModelFactory):
+class SiteFactory(factory.django.DjangoModelFactory[Site]):
     class Meta:
         model = Site
         django_get_or_create = ("code",)
@@ -29,7 +29,7 @@ class SiteFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
 
 
-class FundingSourceFactory(factory.django.DjangoModelFactory):
+class FundingSourceFactory(factory.django.DjangoModelFactory[FundingSource]):
     class Meta:
         model = FundingSource
 
@@ -38,7 +38,7 @@ class FundingSourceFactory(factory.django.DjangoModelFactory):
     donor = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.DONOR)
 
 
-class JobFactory(factory.django.DjangoModelFactory):
+class JobFactory(factory.django.DjangoModelFactory[Job]):
     class Meta:
         model = Job
 

@@ -12,13 +12,21 @@ JIGI = [sys.executable, "-m", "jigi.cli"]
 
 
 def jigi(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*JIGI, *args], env=env, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [*JIGI, *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 @pytest.fixture
 def demo_env(tmp_path: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env.update({"JIGI_MODE": "demo", "JIGI_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "jigi.settings"})
+    env.update(
+        {
+            "JIGI_MODE": "demo",
+            "JIGI_VAR_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "jigi.settings",
+        }
+    )
     return env
 
 
@@ -29,7 +37,9 @@ def test_help_lists_jigi_commands(demo_env: dict[str, str]) -> None:
         assert f"  {command}" in result.stdout
 
 
-def test_audit_verify_on_a_fresh_database_then_after_tampering(demo_env: dict[str, str], tmp_path: Path) -> None:
+def test_audit_verify_on_a_fresh_database_then_after_tampering(
+    demo_env: dict[str, str], tmp_path: Path
+) -> None:
     assert jigi("setup", env=demo_env).returncode == 0
     env = demo_env | {"JIGI_ADMIN_PASSWORD": "a-long-enough-passphrase"}
     assert jigi("createadmin", "chef", env=env).returncode == 0
@@ -37,13 +47,20 @@ def test_audit_verify_on_a_fresh_database_then_after_tampering(demo_env: dict[st
     fresh = jigi("audit", "verify", "--json", env=demo_env)
     assert fresh.returncode == 0, fresh.stderr
     assert json.loads(fresh.stdout) | {"job": "-"} == {
-        "ok": True, "job": "-", "checked": 1, "head_seq": 1, "broken_seq": None, "reason": ""
+        "ok": True,
+        "job": "-",
+        "checked": 1,
+        "head_seq": 1,
+        "broken_seq": None,
+        "reason": "",
     }
 
     import sqlite3
 
     database = sqlite3.connect(tmp_path / "jigi.sqlite3")
-    database.execute("DROP TRIGGER audit_entry_no_update")  # what an intruder with file access can do
+    database.execute(
+        "DROP TRIGGER audit_entry_no_update"
+    )  # what an intruder with file access can do
     database.execute("UPDATE audit_auditentry SET actor_label = 'someone-else' WHERE seq = 1")
     database.commit()
     database.close()
@@ -58,7 +75,11 @@ def test_audit_verify_on_a_fresh_database_then_after_tampering(demo_env: dict[st
 
 
 def test_demo_refuses_outside_demo_mode(demo_env: dict[str, str]) -> None:
-    env = demo_env | {"JIGI_MODE": "production", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "jigi.example.org"}
+    env = demo_env | {
+        "JIGI_MODE": "production",
+        "SECRET_KEY": "x" * 50,
+        "ALLOWED_HOSTS": "jigi.example.org",
+    }
     result = jigi("demo", "--json", env=env)
     assert result.returncode == 1
     assert "JIGI_MODE=demo" in json.loads(result.stdout)["error"]
@@ -77,7 +98,9 @@ def test_demo_refuses_outside_demo_mode(demo_env: dict[str, str]) -> None:
 def test_bad_configuration_refuses_to_start_naming_the_variable(
     demo_env: dict[str, str], overrides: dict[str, str], named: str
 ) -> None:
-    env = {key: value for key, value in demo_env.items() if key not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    env = {
+        key: value for key, value in demo_env.items() if key not in {"SECRET_KEY", "ALLOWED_HOSTS"}
+    }
     result = jigi("--help", env=env | overrides)
     assert result.returncode == 2
     assert named in result.stderr

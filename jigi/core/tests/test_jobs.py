@@ -55,16 +55,20 @@ def test_running_the_same_job_twice_does_the_work_once(areas: None) -> None:
     jobs.execute_job(str(job.pk))
     jobs.execute_job(str(job.pk))
     job.refresh_from_db()
-    assert RUNS == [str(job.pk)]
+    assert [str(job.pk)] == RUNS
     assert job.attempt == 1
 
 
 def test_a_job_orphaned_by_a_dead_worker_is_queued_again_and_finished(areas: None) -> None:
     job = jobs.start_job(actor=None, kind="test.count", enqueue=False)
     long_ago = timezone.now() - timedelta(hours=1)
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, attempt=1, heartbeat_at=long_ago, done=1)
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING, attempt=1, heartbeat_at=long_ago, done=1
+    )
     recent = jobs.start_job(actor=None, kind="test.count", enqueue=False)
-    Job.objects.filter(pk=recent.pk).update(status=Job.Status.RUNNING, attempt=1, heartbeat_at=timezone.now())
+    Job.objects.filter(pk=recent.pk).update(
+        status=Job.Status.RUNNING, attempt=1, heartbeat_at=timezone.now()
+    )
 
     requeued = jobs.requeue_stale_jobs()
 
@@ -89,7 +93,9 @@ def test_a_superseded_run_stops_at_its_next_progress_report(areas: None) -> None
 def test_a_job_that_keeps_killing_its_worker_is_failed_not_retried_forever(areas: None) -> None:
     job = jobs.start_job(actor=None, kind="test.count", enqueue=False)
     Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.RUNNING, attempt=jobs.MAX_ATTEMPTS, heartbeat_at=timezone.now() - timedelta(hours=1)
+        status=Job.Status.RUNNING,
+        attempt=jobs.MAX_ATTEMPTS,
+        heartbeat_at=timezone.now() - timedelta(hours=1),
     )
     assert jobs.requeue_stale_jobs() == []
     job.refresh_from_db()

@@ -19,7 +19,11 @@ def test_amounts_refuse_floats() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("76 12 34 56", "+22376123456"), ("+223 66 00 11 22", "+22366001122"), ("0022390123456", "+22390123456")],
+    [
+        ("76 12 34 56", "+22376123456"),
+        ("+223 66 00 11 22", "+22366001122"),
+        ("0022390123456", "+22390123456"),
+    ],
 )
 def test_malian_numbers_are_stored_in_e164(raw: str, expected: str) -> None:
     assert normalise_phone(raw) == expected

@@ -25,10 +25,14 @@ class Command(JigiCommand):
         if "hash" in result:
             self.stdout.write(f"#{result['seq']} {result['hash']}")
         elif result.get("ok"):
-            self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {result['checked']} entries verified."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Audit chain intact: {result['checked']} entries verified.")
+            )
         elif "broken_seq" in result:
             self.stdout.write(
-                self.style.ERROR(f"Audit chain BROKEN at entry #{result['broken_seq']}: {result['reason']}.")
+                self.style.ERROR(
+                    f"Audit chain BROKEN at entry #{result['broken_seq']}: {result['reason']}."
+                )
             )
         else:
             self.stdout.write(self.style.ERROR(f"Verification failed: {result.get('error')}"))

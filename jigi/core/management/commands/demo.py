@@ -15,7 +15,9 @@ class Command(JigiCommand):
 
     def run(self, **options: Any) -> dict[str, Any]:
         if not settings.DEMO_MODE:
-            raise CommandError("Demo data is only loaded when JIGI_MODE=demo (it creates users with known passwords).")
+            raise CommandError(
+                "Demo data is only loaded when JIGI_MODE=demo (it creates users with known passwords)."
+            )
         call_command("migrate", interactive=False, verbosity=0)
         result: dict[str, Any] = {"ok": True, "areas": load_admin_areas().as_dict()}
         # Each app may ship a `demo` module with `seed() -> dict`; they run lowest layer first.
@@ -37,4 +39,6 @@ class Command(JigiCommand):
         if logins:
             self.stdout.write("Demo logins (username / password / role):")
             for login in logins:
-                self.stdout.write(f"  {login['username']:<22} {login['password']:<22} {login['role']}")
+                self.stdout.write(
+                    f"  {login['username']:<22} {login['password']:<22} {login['role']}"
+                )

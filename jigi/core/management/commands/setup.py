@@ -8,7 +8,9 @@ from jigi.core.refdata import load_admin_areas
 
 
 class Command(JigiCommand):
-    help = "Prepare the database: apply migrations and load Mali's administrative areas (idempotent)."
+    help = (
+        "Prepare the database: apply migrations and load Mali's administrative areas (idempotent)."
+    )
 
     def add_command_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--no-migrate", action="store_true", help="skip migrations")

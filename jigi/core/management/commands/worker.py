@@ -33,7 +33,9 @@ class Command(BaseCommand):
         close_old_connections()
         stop = threading.Event()
         if not options["batch"]:
-            threading.Thread(target=_recover_forever, args=(stop,), daemon=True, name="job-recovery").start()
+            threading.Thread(
+                target=_recover_forever, args=(stop,), daemon=True, name="job-recovery"
+            ).start()
         try:
             call_command(
                 "db_worker",
