@@ -124,9 +124,10 @@ def funding_source_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def job_list(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    rows = selectors.jobs_for(viewer)
+    page = paginate(request, selectors.jobs_for(viewer))
     context = {
-        "page": paginate(request, rows),
+        "page": page,
+        "any_running": any(not job.is_finished for job in page),
         "job_kinds": [
             kind for kind in jobs.job_kinds().values() if viewer.has_perm(kind.permission)
         ],

@@ -109,3 +109,39 @@ def test_starting_a_job_needs_its_permission(administrator: User, enumerator_kay
     job = Job.objects.get(kind="audit.verify")
     assert started["Location"] == f"/jobs/{job.pk}/"
     assert job.created_by == administrator
+
+
+def test_job_list_polls_only_while_a_job_is_unfinished(administrator: User) -> None:
+    client = signed_in(administrator)
+    Job.objects.create(kind="audit.verify", status=Job.Status.SUCCEEDED, created_by=administrator)
+    assert "every 2s" not in client.get("/jobs/").content.decode()
+    Job.objects.create(kind="audit.verify", status=Job.Status.RUNNING, created_by=administrator)
+    assert client.get("/jobs/").content.decode().count("every 2s") == 1
+
+
+def test_dates_are_shown_day_first_in_french(administrator: User) -> None:
+    from datetime import UTC, datetime
+
+    job = Job.objects.create(kind="audit.verify", created_by=administrator)
+    Job.objects.filter(pk=job.pk).update(created_at=datetime(2026, 3, 4, 23, 30, tzinfo=UTC))
+    body = signed_in(administrator).get("/jobs/").content.decode()
+    assert "04/03/2026 23:30" in body  # Africa/Bamako is UTC+0 all year, so the hour is unchanged
+
+
+def test_first_page_stays_under_the_weight_budget(enumerator_kayes: User) -> None:
+    """UI.md: a first load under ~200 KB (HTML + CSS + JS), before compression."""
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    response = signed_in(enumerator_kayes).get("/")
+    html = response.content.decode()
+    assets = re.findall(r'(?:href|src)="/static/([^"]+)"', html)
+    assert assets, "the page loads its CSS and JS from /static/"
+    weight = len(response.content)
+    for asset in assets:
+        path = finders.find(asset)
+        assert isinstance(path, str)
+        with open(path, "rb") as handle:
+            weight += len(handle.read())
+    assert weight < 200 * 1024
