@@ -223,7 +223,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Tests serve static files from the app folders (jigi.test_settings), with no collectstatic.
+STATIC_ROOT: Path | None = None if JIGI_MODE == "test" else VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "jigi" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -11,6 +11,5 @@ from jigi.settings import PASSWORD_HASHERS  # noqa: E402
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 
 # Tests serve static files from the app folders, as runserver would; no collectstatic step.
-STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
