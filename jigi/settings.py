@@ -254,8 +254,8 @@ JIGI_JOB_STALE_AFTER = timedelta(
     seconds=env_int("JIGI_JOB_STALE_AFTER_SECONDS", default=120, minimum=10)
 )
 
-# Roles whose users must confirm a TOTP code after the password.
-JIGI_SECOND_FACTOR_ROLES = ["gbv_case_worker", "gbv_supervisor"]
+# Idle time after which GBV staff are signed out (others: SESSION_COOKIE_AGE).
+JIGI_PROTECTION_IDLE_SECONDS = env_int("JIGI_PROTECTION_IDLE_SECONDS", default=30 * 60, minimum=60)
 OTP_TOTP_ISSUER = "Jigi"
 
 LOGGING = {

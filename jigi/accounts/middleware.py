@@ -60,6 +60,9 @@ class AccountGateMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or request.path.startswith(_OPEN_PREFIXES):
             return self.get_response(request)
+        if user.role in SECOND_FACTOR_ROLES:
+            # Protection staff are signed out after a shorter idle time (UI.md, protection).
+            request.session.set_expiry(settings.JIGI_PROTECTION_IDLE_SECONDS)
         if needs_second_factor(request) and not user.is_verified():
             return HttpResponseRedirect(reverse("accounts:otp_verify"))
         if user.must_change_password:

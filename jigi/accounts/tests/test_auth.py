@@ -109,3 +109,15 @@ def test_gbv_roles_must_set_up_and_use_a_second_factor(client: Client, gbv_worke
 
 def test_roles_without_gbv_data_are_not_forced_to_use_totp(enumerator_kayes: User) -> None:
     assert signed_in(enumerator_kayes).get("/").status_code == 200
+
+
+def test_gbv_staff_sessions_expire_sooner_than_others(
+    gbv_worker: User, enumerator_kayes: User
+) -> None:
+    gbv_client = signed_in(gbv_worker)
+    gbv_client.get("/accounts/2fa/setup/")
+    gbv_client.get("/")
+    assert gbv_client.session.get_expiry_age() == 30 * 60
+    other = signed_in(enumerator_kayes)
+    other.get("/")
+    assert other.session.get_expiry_age() == 8 * 60 * 60
