@@ -11,7 +11,6 @@ import sys
 # Commands from Django and libraries that administrators also need through `jigi`.
 _EXTRA_COMMANDS = {
     "migrate": "apply database migrations",
-    "changepassword": "change a user's password",
 }
 
 

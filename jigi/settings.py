@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # serves Swagger UI's assets locally (no CDN; CSP 'self')
     "django_htmx",
     "template_partials",
     "django_tasks",
@@ -180,6 +181,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Number of reverse proxies in front of Jigi (0: clients connect directly). The audit log and
+# the lockout both use the address this implies (jigi.core.context.client_address).
+JIGI_TRUSTED_PROXIES = env_int("JIGI_TRUSTED_PROXIES", default=0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "jigi.core.context.client_address"
 
 # Sessions and cookies.
 SESSION_COOKIE_AGE = 8 * 60 * 60

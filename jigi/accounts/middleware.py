@@ -39,14 +39,9 @@ class UserLanguageMiddleware:
         return response
 
 
-# Pages reachable before the gate is passed.
-_OPEN_PREFIXES = (
-    "/static/",
-    "/accounts/logout/",
-    "/accounts/language/",
-    "/accounts/2fa/",
-    "/accounts/password/",
-)
+# Pages reachable before the second factor is confirmed.
+_OPEN_PREFIXES = ("/static/", "/accounts/logout/", "/accounts/language/", "/accounts/2fa/")
+_PASSWORD_PAGE = "/accounts/password/"  # noqa: S105 (a URL, not a password)
 
 
 class AccountGateMiddleware:
@@ -65,7 +60,7 @@ class AccountGateMiddleware:
             request.session.set_expiry(settings.JIGI_PROTECTION_IDLE_SECONDS)
         if needs_second_factor(request) and not user.is_verified():
             return HttpResponseRedirect(reverse("accounts:otp_verify"))
-        if user.must_change_password:
+        if user.must_change_password and request.path != _PASSWORD_PAGE:
             return HttpResponseRedirect(reverse("accounts:password_change"))
         return self.get_response(request)
 

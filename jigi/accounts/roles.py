@@ -30,12 +30,26 @@ class Perm:
     AUDIT_VERIFY = "audit.verify"
     JOBS_VIEW_ALL = "jobs.view_all"
     API_TOKENS = "api.tokens"
+    REGISTRY_VIEW = "registry.view"
+    REGISTRY_EDIT = "registry.edit"
+    REGISTRY_PROPOSE = "registry.propose"
+    REGISTRY_APPROVE = "registry.approve"
+    REGISTRY_EXPORT = "registry.export"
 
 
 _EVERYONE = frozenset({Perm.REFERENCE_VIEW, Perm.API_TOKENS})
 
+_REGISTRY_READ = frozenset({Perm.REGISTRY_VIEW})
+_REGISTRY_FIELD = _REGISTRY_READ | {Perm.REGISTRY_PROPOSE}
+_REGISTRY_OFFICER = _REGISTRY_FIELD | {
+    Perm.REGISTRY_EDIT,
+    Perm.REGISTRY_APPROVE,
+    Perm.REGISTRY_EXPORT,
+}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMINISTRATOR: _EVERYONE
+    | _REGISTRY_OFFICER
     | {
         Perm.REFERENCE_MANAGE,
         Perm.USERS_MANAGE,
@@ -43,16 +57,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         Perm.AUDIT_VERIFY,
         Perm.JOBS_VIEW_ALL,
     },
-    Role.PROGRAMME_OFFICER: _EVERYONE,
-    Role.ENUMERATOR: _EVERYONE,
-    Role.PAYMENT_OFFICER: _EVERYONE,
-    Role.GRIEVANCE_OFFICER: _EVERYONE,
-    Role.GBV_CASE_WORKER: _EVERYONE,
-    Role.GBV_SUPERVISOR: _EVERYONE,
-    Role.CNR_AGENT: _EVERYONE,
-    Role.REINTEGRATION_OFFICER: _EVERYONE,
-    Role.ME_VIEWER: _EVERYONE | {Perm.AUDIT_VIEW},
-    Role.API_CLIENT: frozenset({Perm.REFERENCE_VIEW}),
+    Role.PROGRAMME_OFFICER: _EVERYONE | _REGISTRY_OFFICER,
+    Role.ENUMERATOR: _EVERYONE | _REGISTRY_FIELD,
+    Role.PAYMENT_OFFICER: _EVERYONE | _REGISTRY_READ,
+    Role.GRIEVANCE_OFFICER: _EVERYONE | _REGISTRY_FIELD,
+    # GBV staff work in protection only; the register is not theirs to browse.
+    # No personal API tokens for GBV staff: a token would bypass their second factor.
+    Role.GBV_CASE_WORKER: frozenset({Perm.REFERENCE_VIEW}),
+    Role.GBV_SUPERVISOR: frozenset({Perm.REFERENCE_VIEW}),
+    Role.CNR_AGENT: _EVERYONE | _REGISTRY_FIELD,
+    Role.REINTEGRATION_OFFICER: _EVERYONE | _REGISTRY_READ,
+    Role.ME_VIEWER: _EVERYONE | _REGISTRY_READ | {Perm.REGISTRY_EXPORT},
+    Role.API_CLIENT: frozenset({Perm.REFERENCE_VIEW, Perm.API_TOKENS}) | _REGISTRY_READ,
 }
 
 # Roles that work on confidential GBV data must confirm a TOTP code after the password.

@@ -64,7 +64,13 @@ def tokens_for(user: User) -> QuerySet[ApiToken]:
 
 
 def get_token_for(user: User, token_id: int) -> ApiToken:
+    """The user's own token, or (for administrators) an API-client account's token."""
+    tokens = (
+        ApiToken.objects.filter(Q(user=user) | Q(user__role="api_client"))
+        if has_perm(user, Perm.USERS_MANAGE)
+        else tokens_for(user)
+    )
     try:
-        return tokens_for(user).get(pk=token_id)
+        return tokens.get(pk=token_id)
     except ApiToken.DoesNotExist:
         raise NotFound(_("jeton API")) from None

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jigi.accounts.models import ApiToken, User, hash_token
-from jigi.accounts.roles import Role
+from jigi.accounts.policy import has_perm
+from jigi.accounts.roles import Perm, Role
 from jigi.audit.services import record
 from jigi.core.errors import InvalidInput
 from jigi.core.models import AdminArea, Site
@@ -188,7 +189,7 @@ def set_user_active(*, actor: User, user: User, active: bool) -> User:
     return user
 
 
-def reset_password(*, actor: User, user: User) -> str:
+def reset_password(*, actor: User | None, user: User) -> str:
     """Give the user a new temporary password, shown once; they must change it at next login."""
     temporary = "-".join(secrets.token_urlsafe(4) for _part in range(4))
     with transaction.atomic():
@@ -225,8 +226,23 @@ class NewToken:
     secret: str
 
 
-def create_api_token(*, actor: User, name: str, expires_on: date | None = None) -> NewToken:
-    """Create a personal API token; the secret is returned once and only its hash is kept."""
+def create_api_token(
+    *, actor: User, name: str, expires_on: date | None = None, owner: User | None = None
+) -> NewToken:
+    """Create an API token; the secret is returned once and only its hash is kept.
+
+    A token belongs to its creator, except that administrators issue the tokens of API-client
+    accounts (which cannot sign in to the web UI).
+    """
+    owner = owner or actor
+    if owner.pk != actor.pk and not (
+        has_perm(actor, Perm.USERS_MANAGE) and owner.role == Role.API_CLIENT
+    ):
+        raise InvalidInput(
+            _("Seuls les comptes « Client API » reçoivent un jeton d'un·e administrateur·rice.")
+        )
+    if not has_perm(owner, Perm.API_TOKENS):
+        raise InvalidInput(_("Ce rôle ne peut pas avoir de jeton API."))
     name = name.strip()
     if not name:
         raise InvalidInput(_("Donnez un nom au jeton."), {"name": [_("Ce champ est obligatoire.")]})
@@ -238,14 +254,14 @@ def create_api_token(*, actor: User, name: str, expires_on: date | None = None) 
     secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=actor, name=name, prefix=prefix, key_hash=hash_token(secret), expires_on=expires_on
+            user=owner, name=name, prefix=prefix, key_hash=hash_token(secret), expires_on=expires_on
         )
         record(actor=actor, action="accounts.api_token_created", target=token, target_label=name)
     return NewToken(token=token, secret=secret)
 
 
 def revoke_api_token(*, actor: User, token: ApiToken) -> None:
-    if token.user_id != actor.pk:
+    if token.user_id != actor.pk and not has_perm(actor, Perm.USERS_MANAGE):
         raise InvalidInput(_("Ce jeton ne vous appartient pas."))
     if token.revoked_at is not None:
         return
@@ -270,3 +286,7 @@ def user_for_token(secret: str) -> User | None:
     if token.last_used_at is None or (timezone.now() - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
+
+
+def record_second_factor_enabled(*, user: User) -> None:
+    record(actor=user, action="accounts.second_factor_enabled", target=user)

@@ -19,6 +19,7 @@ urlpatterns = [
     path(
         "users/<int:user_id>/reset-password/", views.user_reset_password, name="user_reset_password"
     ),
+    path("users/<int:user_id>/tokens/", views.user_token_create, name="user_token_create"),
     path("tokens/", views.token_list, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -11,8 +11,8 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import SetPasswordForm
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,9 +39,20 @@ def _require(request: HttpRequest, perm: str) -> User:
     return user
 
 
+class SignInForm(AuthenticationForm):
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if user.role == Role.API_CLIENT:
+            raise ValidationError(
+                _("Ce compte est réservé à l'API : il ne peut pas se connecter ici."),
+                code="api_only",
+            )
+
+
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+    authentication_form = SignInForm
 
 
 @require_POST
@@ -72,7 +83,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    form = SetPasswordForm(user, request.POST or None)
+    # A temporary password was just typed at sign-in; otherwise the current one is asked again.
+    form_class = SetPasswordForm if user.must_change_password else PasswordChangeForm
+    form = form_class(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.change_own_password(user=user, new_password=form.cleaned_data["new_password1"])
@@ -121,6 +134,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
+            services.record_second_factor_enabled(user=user)
             messages.success(request, _("La double authentification est activée."))
             return redirect("core:home")
         form.add_error("token", _("Code incorrect ou expiré."))
@@ -215,8 +229,42 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(
         request,
         "accounts/user_detail.html",
-        {"subject": user, "form": form, "scope": selectors.scope_label(user)},
+        {
+            "subject": user,
+            "form": form,
+            "scope": selectors.scope_label(user),
+            "is_api_client": user.role == Role.API_CLIENT,
+            "tokens": selectors.tokens_for(user) if user.role == Role.API_CLIENT else [],
+            "token_form": TokenForm(),
+        },
     )
+
+
+@login_required
+@require_POST
+@domain_errors
+def user_token_create(request: HttpRequest, user_id: int) -> HttpResponse:
+    """An administrator issues a token to an API-client account; the secret is shown once."""
+    actor = _require(request, Perm.USERS_MANAGE)
+    owner = selectors.get_user_for(actor, user_id)
+    form = TokenForm(request.POST)
+    if form.is_valid():
+        try:
+            created = services.create_api_token(
+                actor=actor,
+                owner=owner,
+                name=form.cleaned_data["name"],
+                expires_on=form.cleaned_data["expires_on"],
+            )
+        except InvalidInput as exc:
+            messages.error(request, str(exc))
+        else:
+            return render(
+                request, "accounts/token_created.html", {"subject": owner, "secret": created.secret}
+            )
+    else:
+        messages.error(request, _("Donnez un nom au jeton."))
+    return redirect("accounts:user_detail", user_id=owner.pk)
 
 
 @login_required
@@ -281,8 +329,10 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @domain_errors
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    user = _require(request, Perm.API_TOKENS)
+    user: User = request.user  # type: ignore[assignment]
     token = selectors.get_token_for(user, token_id)
     services.revoke_api_token(actor=user, token=token)
     messages.success(request, _("Jeton « %(name)s » révoqué.") % {"name": token.name})
+    if token.user_id != user.pk:
+        return redirect("accounts:user_detail", user_id=token.user_id)
     return HttpResponseRedirect(reverse("accounts:tokens"))

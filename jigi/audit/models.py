@@ -11,6 +11,14 @@ from django.utils.translation import gettext_lazy as _
 GENESIS_HASH = "0" * 64
 
 
+class AppendOnlyQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise RuntimeError("Audit entries are append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("Audit entries are append-only.")
+
+
 class AuditEntry(models.Model):
     """Who did what to which record, when and from where. Never updated or deleted."""
 
@@ -33,6 +41,8 @@ class AuditEntry(models.Model):
     source = models.CharField(_("origine"), max_length=120, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar = ["-seq"]

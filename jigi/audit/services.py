@@ -82,16 +82,26 @@ class ChainReport:
         return asdict(self)
 
 
-def verify_chain(progress: Progress | None = None) -> ChainReport:
-    """Recompute every hash in order; report the first entry that was altered or removed."""
+def verify_chain(
+    progress: Progress | None = None, *, anchor: tuple[int, str] | None = None
+) -> ChainReport:
+    """Recompute every hash in order; report the first entry that was altered or removed.
+
+    The walk stops at the head read first, so entries appended meanwhile are checked next
+    time rather than mistaken for tampering. ``anchor`` (a sequence number and the hash
+    printed earlier by `jigi audit head` and kept elsewhere) also catches someone who
+    removed entries and rewrote the head.
+    """
     head = AuditHead.objects.filter(id=1).first() or AuditHead(id=1)
-    total = AuditEntry.objects.count()
+    entries = AuditEntry.objects.filter(seq__lte=head.last_seq)
+    total = entries.count()
     if progress:
         progress.start(total, str(_("Vérification de la chaîne d'audit")))
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
-    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
+    anchored = anchor is None
+    for entry in entries.order_by("seq").iterator(chunk_size=2000):
         if entry.seq != expected_seq:
             return ChainReport(False, checked, head.last_seq, expected_seq, "entrée manquante")
         if entry.prev_hash != expected_prev:
@@ -100,6 +110,12 @@ def verify_chain(progress: Progress | None = None) -> ChainReport:
             )
         if entry_hash(entry.hashed_fields()) != entry.hash:
             return ChainReport(False, checked, head.last_seq, entry.seq, "contenu modifié")
+        if anchor is not None and entry.seq == anchor[0]:
+            if entry.hash != anchor[1]:
+                return ChainReport(
+                    False, checked, head.last_seq, entry.seq, "ne correspond pas à l'ancre"
+                )
+            anchored = True
         expected_prev = entry.hash
         expected_seq += 1
         checked += 1
@@ -107,9 +123,14 @@ def verify_chain(progress: Progress | None = None) -> ChainReport:
             progress.advance()
     if checked != head.last_seq or expected_prev != head.last_hash:
         return ChainReport(False, checked, head.last_seq, checked + 1, "fin de la chaîne supprimée")
+    if not anchored and anchor is not None:
+        return ChainReport(False, checked, head.last_seq, anchor[0], "entrée de l'ancre absente")
     return ChainReport(True, checked, head.last_seq)
 
 
 @job_kind("audit.verify", label=_("Vérifier la chaîne d'audit"), permission="audit.verify")
 def verify_chain_job(job: Job, progress: Progress) -> dict[str, Any]:
-    return verify_chain(progress).as_dict()
+    anchor = job.params.get("anchor")
+    return verify_chain(
+        progress, anchor=(int(anchor[0]), str(anchor[1])) if anchor else None
+    ).as_dict()

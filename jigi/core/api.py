@@ -4,7 +4,7 @@ from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from jigi.core import jobs, selectors
@@ -17,7 +17,11 @@ router = Router(tags=["reference data"])
 
 
 class Pagination(PageNumberPagination):
-    """Pages of 50 rows: `?page=2`."""
+    """Pages of 50 rows by default: `?page=2&page_size=100` (at most 200 rows a page)."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=1_000_000)
+        page_size: int | None = Field(None, ge=1, le=200)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(page_size=50, **kwargs)

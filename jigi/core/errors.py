@@ -19,3 +19,7 @@ class InvalidInput(DomainError):
     def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
         super().__init__(message)
         self.errors = errors or {}
+
+
+class Conflict(DomainError):
+    """The record changed since the user loaded it; their stale edit is refused, not merged."""

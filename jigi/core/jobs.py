@@ -10,6 +10,7 @@ must be safe to run again from the start (upserts, or checkpoints in their own r
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -128,12 +129,16 @@ def start_job(
     params: dict[str, Any] | None = None,
     enqueue: bool = True,
 ) -> Job:
-    """Create a queued job and hand it to the task worker once the transaction commits."""
+    """Create a queued job and its task message in one transaction: both exist, or neither.
+
+    The database task backend writes to the same database, so a crash between the two
+    cannot leave a job that no worker will ever pick up.
+    """
     get_job_kind(kind)
     with transaction.atomic():
         job = Job.objects.create(kind=kind, params=params or {}, created_by=actor)  # type: ignore[misc]  # AUTH_USER_MODEL is accounts.User
         if enqueue:
-            transaction.on_commit(lambda: _enqueue(job))
+            _enqueue(job)
     return job
 
 
@@ -158,6 +163,8 @@ def execute_job(job_id: str) -> Job:
         return job
     kind = _KINDS.get(job.kind)
     progress = Progress(job)
+    heartbeat = _Heartbeat(job)
+    heartbeat.start()
     try:
         if kind is None:
             raise InvalidInput(f"Unknown job kind {job.kind!r}")
@@ -175,8 +182,38 @@ def execute_job(job_id: str) -> Job:
         _finish(job, Job.Status.FAILED, error=f"{type(exc).__name__}: {exc}")
     else:
         _finish(job, Job.Status.SUCCEEDED, result=result)
+    finally:
+        heartbeat.stop()
     job.refresh_from_db()
     return job
+
+
+class _Heartbeat(threading.Thread):
+    """Keeps a running job's heartbeat fresh while its handler works, even through a long
+    step that reports no progress, so only a dead worker's job looks stale."""
+
+    def __init__(self, job: Job) -> None:
+        super().__init__(name=f"heartbeat-{job.pk}", daemon=True)
+        self.job_id = job.pk
+        self.attempt = job.attempt
+        self.stopped = threading.Event()
+        self.interval = max(1.0, settings.JIGI_JOB_STALE_AFTER.total_seconds() / 4)
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(self.interval):
+                try:
+                    Job.objects.filter(
+                        pk=self.job_id, attempt=self.attempt, status=Job.Status.RUNNING
+                    ).update(heartbeat_at=timezone.now())
+                except DatabaseError:  # the handler may hold the SQLite write lock; try again later
+                    logger.debug("heartbeat of job %s deferred", self.job_id)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=5)
 
 
 def _finish(
@@ -247,7 +284,7 @@ def requeue_stale_jobs(*, now: datetime | None = None) -> list[Job]:
                 message=str(_("Reprise après l'arrêt du travailleur.")),
             )
             if taken:
-                transaction.on_commit(lambda job=job: _enqueue(job))  # type: ignore[misc]
+                _enqueue(job)
                 requeued.append(job)
     return requeued
 

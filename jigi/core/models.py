@@ -146,6 +146,16 @@ class FundingSource(models.Model):
         return self.name
 
 
+class CodeSequence(models.Model):
+    """The last number handed out for one kind of code (households, tickets …)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_value}"
+
+
 class Job(models.Model):
     """One long-running piece of work, its progress and its outcome.
 

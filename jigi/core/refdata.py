@@ -17,6 +17,7 @@ from jigi.core.jobs import Progress, job_kind
 from jigi.core.models import AdminArea, FundingSource, Job, Organisation, Site
 from jigi.core.text import fold
 
+CHUNK = 200
 AREA_FILES = ((1, "mali_admin1.csv"), (2, "mali_admin2.csv"), (3, "mali_admin3.csv"))
 
 
@@ -48,28 +49,45 @@ def load_admin_areas(progress: Progress | None = None) -> LoadResult:
     existing = {area.pcode: area for area in AdminArea.objects.all()}
     created = updated = unchanged = 0
     for level, rows in batches:
-        with transaction.atomic():
-            for row in rows:
-                parent = None if level == 1 else row["parent_pcode"]
-                values: dict[str, Any] = {
-                    "name": row["name_fr"],
-                    "name_folded": fold(row["name_fr"]),
-                    "level": level,
-                    "parent_id": parent,
-                    "cod_version": row["valid_on"],
-                }
-                area = existing.get(row["pcode"])
-                if area is None:
-                    AdminArea.objects.create(pcode=row["pcode"], **values)
-                    created += 1
-                elif any(getattr(area, key) != value for key, value in values.items()):
-                    AdminArea.objects.filter(pk=area.pk).update(**values)
-                    updated += 1
-                else:
-                    unchanged += 1
-                if progress:
-                    progress.advance()
+        # Parents are written before children; each chunk commits before its progress is
+        # reported, so the progress bar never shows work another reader cannot see yet.
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            with transaction.atomic():
+                created, updated, unchanged = _upsert(
+                    chunk, level, existing, (created, updated, unchanged)
+                )
+            if progress:
+                progress.advance(len(chunk))
     return LoadResult(created=created, updated=updated, unchanged=unchanged)
+
+
+def _upsert(
+    rows: list[dict[str, str]],
+    level: int,
+    existing: dict[str, AdminArea],
+    counts: tuple[int, int, int],
+) -> tuple[int, int, int]:
+    created, updated, unchanged = counts
+    for row in rows:
+        parent = None if level == 1 else row["parent_pcode"]
+        values: dict[str, Any] = {
+            "name": row["name_fr"],
+            "name_folded": fold(row["name_fr"]),
+            "level": level,
+            "parent_id": parent,
+            "cod_version": row["valid_on"],
+        }
+        area = existing.get(row["pcode"])
+        if area is None:
+            AdminArea.objects.create(pcode=row["pcode"], **values)
+            created += 1
+        elif any(getattr(area, key) != value for key, value in values.items()):
+            AdminArea.objects.filter(pk=area.pk).update(**values)
+            updated += 1
+        else:
+            unchanged += 1
+    return created, updated, unchanged
 
 
 @job_kind(

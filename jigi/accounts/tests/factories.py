@@ -19,6 +19,9 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     first_name = "Awa"
     last_name = "Traoré"
     role = "enumerator"
+    is_staff = factory.LazyAttribute(
+        lambda user: user.role == "administrator"
+    )  # as create_user sets it
     password = factory.django.Password(PASSWORD)
 
     @factory.post_generation

@@ -1,3 +1,5 @@
+import hashlib
+
 import pytest
 from django.test import Client
 
@@ -17,7 +19,8 @@ def test_a_token_is_shown_once_and_stored_only_as_a_hash(programme_officer_kayes
     secret = create_token(programme_officer_kayes)
     token = ApiToken.objects.get(user=programme_officer_kayes)
     assert secret.startswith("jigi_")
-    assert secret not in token.key_hash
+    assert token.key_hash == hashlib.sha256(secret.encode()).hexdigest()
+    assert secret[len("jigi_") :].startswith(token.prefix)
     assert (
         secret not in signed_in(programme_officer_kayes).get("/accounts/tokens/").content.decode()
     )
@@ -57,3 +60,40 @@ def test_nobody_can_revoke_someone_elses_token(
     assert signed_in(outsider).post(f"/accounts/tokens/{token.pk}/revoke/").status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_administrators_issue_tokens_to_api_client_accounts_which_cannot_sign_in(
+    administrator: User,
+) -> None:
+    from jigi.accounts.tests.factories import UserFactory
+
+    client_account = UserFactory.create(username="dhis2", role="api_client", national_scope=True)
+    page = signed_in(administrator).post(
+        f"/accounts/users/{client_account.pk}/tokens/", {"name": "DHIS2"}
+    )
+    secret = page.content.decode().split('data-testid="new-token">')[1].split("<")[0]
+    assert (
+        Client(HTTP_AUTHORIZATION=f"Bearer {secret}").get("/api/v1/me").json()["username"]
+        == "dhis2"
+    )
+    browser = Client()
+    refused = browser.post(
+        "/accounts/login/", {"username": "dhis2", "password": "correct-horse-battery-staple"}
+    )
+    assert "réservé à l&#x27;API" in refused.content.decode()
+    assert browser.get("/").status_code == 302
+
+
+def test_tokens_are_not_issued_to_other_peoples_ordinary_accounts(
+    administrator: User, enumerator_kayes: User
+) -> None:
+    signed_in(administrator).post(f"/accounts/users/{enumerator_kayes.pk}/tokens/", {"name": "x"})
+    assert not ApiToken.objects.filter(user=enumerator_kayes).exists()
+
+
+def test_gbv_staff_cannot_hold_api_tokens(gbv_worker: User) -> None:
+    from jigi.accounts.services import create_api_token
+    from jigi.core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        create_api_token(actor=gbv_worker, name="bypass")

@@ -121,3 +121,70 @@ def test_gbv_staff_sessions_expire_sooner_than_others(
     other = signed_in(enumerator_kayes)
     other.get("/")
     assert other.session.get_expiry_age() == 8 * 60 * 60
+
+
+def test_gbv_password_cannot_be_changed_before_the_second_factor(
+    client: Client, gbv_worker: User
+) -> None:
+    TOTPDevice.objects.create(user=gbv_worker, name="phone", confirmed=True)
+    login(client, "vbg.gestionnaire")
+    response = client.post(
+        "/accounts/password/",
+        {"new_password1": "a-new-phrase-here", "new_password2": "a-new-phrase-here"},
+    )
+    assert response["Location"] == "/accounts/2fa/"
+    gbv_worker.refresh_from_db()
+    assert gbv_worker.check_password(PASSWORD)
+
+
+def test_changing_a_known_password_asks_for_the_current_one(
+    client: Client, enumerator_kayes: User
+) -> None:
+    login(client, "enqueteur.kayes")
+    refused = client.post(
+        "/accounts/password/",
+        {
+            "old_password": "wrong",
+            "new_password1": "a-new-phrase-here",
+            "new_password2": "a-new-phrase-here",
+        },
+    )
+    assert refused.status_code == 200
+    enumerator_kayes.refresh_from_db()
+    assert enumerator_kayes.check_password(PASSWORD)
+    client.post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-new-phrase-here",
+            "new_password2": "a-new-phrase-here",
+        },
+    )
+    enumerator_kayes.refresh_from_db()
+    assert enumerator_kayes.check_password("a-new-phrase-here")
+
+
+def test_the_gate_also_covers_the_api_and_django_admin(client: Client, gbv_worker: User) -> None:
+    login(client, "vbg.gestionnaire")
+    assert client.get("/api/v1/me")["Location"] == "/accounts/2fa/"
+    assert client.get("/django-admin/")["Location"] == "/accounts/2fa/"
+
+
+def test_lockout_counts_the_address_seen_by_the_trusted_proxy(
+    client: Client, enumerator_kayes: User, settings: object
+) -> None:
+    settings.JIGI_TRUSTED_PROXIES = 1  # type: ignore[attr-defined]
+    for _attempt in range(5):
+        client.post(
+            "/accounts/login/",
+            {"username": "enqueteur.kayes", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR="10.9.9.9",
+        )
+    other_address = client.post(
+        "/accounts/login/",
+        {"username": "enqueteur.kayes", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="10.1.1.1",
+    )
+    assert (
+        other_address.status_code == 302
+    )  # another client behind the same proxy is not locked out

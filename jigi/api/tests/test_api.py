@@ -21,9 +21,12 @@ def test_openapi_schema_matches_the_committed_snapshot() -> None:
     )
 
 
-def test_docs_page_and_schema_are_served(client: Client) -> None:
+def test_docs_page_loads_its_assets_from_this_server(client: Client) -> None:
     assert client.get("/api/v1/openapi.json").json()["info"]["title"] == "Jigi API"
-    assert client.get("/api/v1/docs").status_code == 200
+    page = client.get("/api/v1/docs").content.decode()
+    assert "cdn." not in page
+    assert "/static/ninja/swagger-ui-bundle.js" in page
+    assert client.get("/static/ninja/swagger-ui-bundle.js").status_code == 200
 
 
 def test_anonymous_calls_are_refused(client: Client) -> None:
@@ -84,3 +87,8 @@ def test_session_writes_need_the_csrf_token(administrator: User) -> None:
     )
     assert response.status_code == 403
     assert not Job.objects.exists()
+
+
+def test_absurd_page_numbers_are_a_validation_error_not_a_crash(enumerator_kayes: User) -> None:
+    response = signed_in(enumerator_kayes).get("/api/v1/sites?page=99999999999999999999999")
+    assert response.status_code == 422

@@ -21,7 +21,7 @@ def tamper(sql: str, params: list[str]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks before ALTER
-            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER audit_entry_no_update")
+            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER USER")
         else:
             cursor.execute("DROP TRIGGER audit_entry_no_update")
         cursor.execute(sql, params)
@@ -59,18 +59,43 @@ def test_editing_an_entry_is_detected_and_named(administrator: User) -> None:
 
 def test_removing_an_entry_in_the_middle_is_detected(administrator: User) -> None:
     write_three(administrator)
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM audit_auditentry WHERE seq = 2")
+    tamper("DELETE FROM audit_auditentry WHERE seq = %s", ["2"])
     report = verify_chain()
     assert (report.ok, report.broken_seq) == (False, 2)
 
 
 def test_removing_the_last_entry_is_detected(administrator: User) -> None:
     write_three(administrator)
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM audit_auditentry WHERE seq = 3")
+    tamper("DELETE FROM audit_auditentry WHERE seq = %s", ["3"])
     report = verify_chain()
     assert (report.ok, report.broken_seq) == (False, 3)
+
+
+def test_removing_the_tail_and_rewriting_the_head_is_caught_by_the_anchor(
+    administrator: User,
+) -> None:
+    entries = write_three(administrator)
+    anchor = (3, entries[2].hash)
+    tamper("DELETE FROM audit_auditentry WHERE seq = %s", ["3"])
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_audithead SET last_seq = 2, last_hash = %s", [entries[1].hash])
+    assert verify_chain().ok  # without an anchor, a rewritten head hides the removal
+    report = verify_chain(anchor=anchor)
+    assert (report.ok, report.broken_seq) == (False, 3)
+
+
+def test_entries_appended_during_verification_are_not_mistaken_for_tampering(
+    administrator: User,
+) -> None:
+    write_three(administrator)
+    head = AuditHead.objects.get()
+    record(actor=administrator, action="test.late", target=administrator)
+    AuditHead.objects.filter(id=1).update(
+        last_seq=head.last_seq, last_hash=head.last_hash
+    )  # head as read first
+    report = verify_chain()
+    assert report.ok
+    assert report.checked == 3
 
 
 def test_the_database_refuses_to_update_an_entry(administrator: User) -> None:
@@ -86,6 +111,20 @@ def test_the_application_refuses_to_save_or_delete_an_entry(administrator: User)
         entry.save()
     with pytest.raises(RuntimeError):
         entry.delete()
+    with pytest.raises(RuntimeError):
+        AuditEntry.objects.filter(seq=1).delete()
+    with pytest.raises(RuntimeError):
+        AuditEntry.objects.filter(seq=1).update(action="changed")
+    assert AuditEntry.objects.get(seq=1).action == "test.action0"
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite keeps only the UPDATE guard (migration 0003)"
+)
+def test_postgresql_refuses_to_delete_an_entry(administrator: User) -> None:
+    write_three(administrator)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditentry WHERE seq = 1")
 
 
 def test_audit_page_is_for_auditors_only(administrator: User, enumerator_kayes: User) -> None:

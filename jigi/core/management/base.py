@@ -12,7 +12,7 @@ from argparse import SUPPRESS, ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -54,17 +54,23 @@ class JigiCommand(BaseCommand):
         try:
             with cli_source():
                 result = self.run(**options)
+        except DatabaseError as exc:
+            message = f"Database error: {exc}. Is the database set up? Run `jigi setup` (DATABASE_URL decides which one)."
+            self._fail(message)
         except (DomainError, CommandError) as exc:
-            if self.json_mode:
-                self.stdout.write(json.dumps({"ok": False, "error": str(exc)}, ensure_ascii=False))
-                sys.exit(1)
-            raise CommandError(str(exc)) from None
+            self._fail(str(exc))
         if self.json_mode:
             self.stdout.write(json.dumps(result, ensure_ascii=False, default=str))
         else:
             self.render(result)
         if result.get("ok") is False:
             sys.exit(1)
+
+    def _fail(self, message: str) -> None:
+        if self.json_mode:
+            self.stdout.write(json.dumps({"ok": False, "error": message}, ensure_ascii=False))
+            sys.exit(1)
+        raise CommandError(message)
 
     def watch(self, job: Job, *, poll: float = 0.3) -> Job:
         """Show a job's progress as a terminal bar until it finishes."""
@@ -90,9 +96,9 @@ class JigiCommand(BaseCommand):
                     return job
                 time.sleep(poll)
 
-    def run_job_here(self, kind: str) -> Job:
+    def run_job_here(self, kind: str, params: dict[str, Any] | None = None) -> Job:
         """Run a job in this process (no worker needed), showing the same progress bar."""
-        job = jobs.start_job(actor=None, kind=kind, enqueue=False)
+        job = jobs.start_job(actor=None, kind=kind, params=params, enqueue=False)
 
         def work() -> None:
             try:

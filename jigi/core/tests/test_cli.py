@@ -113,3 +113,14 @@ def test_unknown_job_kind_is_a_clear_error(demo_env: dict[str, str]) -> None:
     assert result.returncode == 1
     assert "nope" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_malformed_job_ids_and_missing_databases_are_clear_errors(demo_env: dict[str, str]) -> None:
+    unmigrated = jigi("audit", "verify", "--json", env=demo_env)
+    assert unmigrated.returncode == 1
+    assert "jigi setup" in json.loads(unmigrated.stdout)["error"]
+    assert jigi("setup", env=demo_env).returncode == 0
+    malformed = jigi("jobs", "show", "zzzz", env=demo_env)
+    assert malformed.returncode == 1
+    assert "not a job id" in malformed.stderr
+    assert "Traceback" not in malformed.stderr

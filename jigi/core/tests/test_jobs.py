@@ -127,3 +127,37 @@ def test_a_failing_job_records_the_error_without_a_traceback(areas: None) -> Non
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
     assert job.error == "ZeroDivisionError: boom"
+
+
+def test_a_job_and_its_task_message_are_created_together_or_not_at_all(areas: None) -> None:
+    from django.db import transaction
+
+    def start_then_fail() -> None:
+        with transaction.atomic():
+            jobs.start_job(actor=None, kind="test.count")
+            raise RuntimeError("the caller's transaction fails after starting the job")
+
+    with pytest.raises(RuntimeError):
+        start_then_fail()
+    assert not Job.objects.exists()
+    assert not DBTaskResult.objects.exists()
+
+
+@jobs.job_kind("test.slow_step", label="slow", permission="reference.manage")
+def _slow_step(job: Job, progress: jobs.Progress) -> dict[str, Any]:
+    import time
+
+    started = Job.objects.get(pk=job.pk).heartbeat_at
+    time.sleep(2.5)  # one long step with no progress report
+    beat = Job.objects.get(pk=job.pk).heartbeat_at
+    return {"beat": started is not None and beat is not None and beat > started}
+
+
+def test_a_long_step_keeps_its_heartbeat_so_it_is_not_taken_for_dead(
+    areas: None, settings: Any
+) -> None:
+    settings.JIGI_JOB_STALE_AFTER = timedelta(seconds=4)  # heartbeat every second
+    job = jobs.start_job(actor=None, kind="test.slow_step", enqueue=False)
+    jobs.execute_job(str(job.pk))
+    job.refresh_from_db()
+    assert job.result == {"beat": True}

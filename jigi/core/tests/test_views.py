@@ -76,7 +76,7 @@ def test_htmx_filter_returns_only_the_results_partial(programme_officer_kayes: U
     assert "Kita" in body
 
 
-def test_area_page_lists_children_and_dates_are_french(administrator: User) -> None:
+def test_area_page_lists_its_children(administrator: User) -> None:
     body = signed_in(administrator).get("/reference/areas/ML01/").content.decode()
     assert "Cercles (7)" in body
     assert "Kéniéba" in body
@@ -145,3 +145,33 @@ def test_first_page_stays_under_the_weight_budget(enumerator_kayes: User) -> Non
         with open(path, "rb") as handle:
             weight += len(handle.read())
     assert weight < 200 * 1024
+
+
+def test_nul_characters_in_the_address_get_a_plain_400(enumerator_kayes: User) -> None:
+    assert signed_in(enumerator_kayes).get("/reference/sites/?q=%00").status_code == 400
+
+
+def test_reference_edits_in_django_admin_are_audited(
+    administrator: User, kayes_antenna: Site
+) -> None:
+    from jigi.audit.models import AuditEntry
+
+    client = signed_in(administrator)
+    page = client.get(f"/django-admin/core/site/{kayes_antenna.pk}/change/")
+    assert page.status_code == 200
+    client.post(
+        f"/django-admin/core/site/{kayes_antenna.pk}/change/",
+        {
+            "code": "antenne-kayes",
+            "name": "Antenne de Kayes (nouveau local)",
+            "kind": "regional_antenna",
+            "area": "ML010312",
+            "organisation": kayes_antenna.organisation_id,
+            "is_active": "on",
+        },
+    )
+    entry = AuditEntry.objects.get(action="admin.site_updated")
+    assert entry.changes["name"] == [
+        "Antenne régionale de Kayes",
+        "Antenne de Kayes (nouveau local)",
+    ]

@@ -1,3 +1,4 @@
+import uuid
 from argparse import ArgumentParser
 from typing import Any
 
@@ -27,7 +28,11 @@ class Command(JigiCommand):
             action.add_argument("job_id")
 
     def _get(self, job_id: str) -> Job:
-        job = Job.objects.filter(pk=job_id).first() if len(job_id) == 36 else None
+        try:
+            key = uuid.UUID(job_id)
+        except ValueError:
+            raise CommandError(f"{job_id!r} is not a job id (see `jigi jobs list`).") from None
+        job = Job.objects.filter(pk=key).first()
         if job is None:
             raise CommandError(f"No job with id {job_id}.")
         return job

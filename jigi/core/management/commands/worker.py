@@ -1,5 +1,6 @@
 """The task worker: django-tasks-db's worker plus recovery of jobs orphaned by a dead worker."""
 
+import logging
 import threading
 from argparse import ArgumentParser
 from typing import Any
@@ -11,12 +12,17 @@ from django.db import close_old_connections
 from jigi.core.jobs import requeue_stale_jobs
 
 RECOVERY_INTERVAL_SECONDS = 30
+logger = logging.getLogger(__name__)
 
 
 def _recover_forever(stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             requeue_stale_jobs()
+        except Exception:  # a locked or briefly unreachable database must not end recovery
+            logger.exception(
+                "Stale-job recovery failed; retrying in %s s", RECOVERY_INTERVAL_SECONDS
+            )
         finally:
             close_old_connections()
         stop.wait(RECOVERY_INTERVAL_SECONDS)
@@ -27,6 +33,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--batch", action="store_true", help="run the queued jobs, then exit")
+        parser.add_argument(
+            "--json", action="store_true", help="accepted for symmetry; the worker logs"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         requeue_stale_jobs()
