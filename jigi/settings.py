@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "jigi.core",
     "jigi.audit",
     "jigi.accounts",
+    "jigi.registry",
     "jigi.api",
 ]
 

@@ -1,0 +1,300 @@
+"""Validation of register input: each problem names its field and reason, nothing is saved.
+
+Values arrive as dicts (from forms, the API, imports); `clean_*` return typed values or raise
+`InvalidInput` with every field's errors at once.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jigi.core.errors import InvalidInput
+from jigi.core.models import AdminArea
+from jigi.core.phones import normalise_phone
+from jigi.registry.errors import REQUIRED
+from jigi.registry.geo import is_in_mali
+from jigi.registry.models import Household, IdentityDocument, Individual
+
+MAX_AGE_YEARS = 120
+ADULT_AGE = 18
+NINA_PATTERN = re.compile(r"^\d{14}[A-Z]$")  # 14 digits and a check letter (law 06-040)
+
+HOUSEHOLD_FIELDS = (
+    "village",
+    "latitude",
+    "longitude",
+    "registered_on",
+    "source",
+    "is_child_headed",
+    "roof",
+    "wall",
+    "floor",
+    "water_source",
+    "toilet",
+    "lighting",
+    "cooking_fuel",
+    "cattle",
+    "sheep",
+    "goats",
+    "camels",
+    "donkeys",
+    "poultry",
+    "land_hectares",
+    "has_radio",
+    "has_television",
+    "has_phone",
+    "has_bicycle",
+    "has_motorbike",
+    "has_plough",
+    "has_cart",
+    "displacement",
+    "origin_commune",
+    "displaced_on",
+)
+MEMBER_FIELDS = (
+    "given_names",
+    "family_name",
+    "other_names",
+    "sex",
+    "birth_date",
+    "birth_precision",
+    "relationship",
+    "marital_status",
+    "phone",
+    "pregnancy",
+    "seeing",
+    "hearing",
+    "walking",
+    "cognition",
+    "self_care",
+    "communication",
+    "attends_school",
+    "school_grade",
+    "occupation",
+)
+MEMBER_REQUIRED = ("given_names", "family_name", "sex", "birth_date", "relationship")
+DOCUMENT_FIELDS = ("kind", "number", "issuer", "issued_on")
+
+
+def _clean_fields(
+    model: type[Model],
+    values: dict[str, Any],
+    allowed: tuple[str, ...],
+    errors: dict[str, list[str]],
+    prefix: str = "",
+) -> dict[str, Any]:
+    """Each value through its model field (type, choices, length); unknown names are errors."""
+    cleaned: dict[str, Any] = {}
+    for name, raw in values.items():
+        key = f"{prefix}{name}"
+        if name not in allowed:
+            errors.setdefault(key, []).append(_("Champ inconnu."))
+            continue
+        field = model._meta.get_field(name)
+        value = raw.strip() if isinstance(raw, str) else raw
+        if value in (None, "") and (field.null or field.blank):  # type: ignore[union-attr]
+            cleaned[name] = None if field.null else ""  # type: ignore[union-attr]
+            continue
+        if field.is_relation:
+            cleaned[name] = value
+            continue
+        try:
+            cleaned[name] = field.clean(value, None)  # type: ignore[union-attr]
+        except ValidationError as exc:
+            errors.setdefault(key, []).extend(exc.messages)
+    return cleaned
+
+
+def raise_if(errors: dict[str, list[str]]) -> None:
+    if errors:
+        summary = "; ".join(f"{field} : {' '.join(messages)}" for field, messages in errors.items())
+        raise InvalidInput(summary, errors)
+
+
+def clean_commune(
+    pcode: Any, errors: dict[str, list[str]], field: str = "commune"
+) -> AdminArea | None:
+    if not pcode:
+        errors.setdefault(field, []).append(str(REQUIRED))
+        return None
+    area = AdminArea.objects.filter(pcode=str(pcode).strip().upper()).first()
+    if area is None:
+        errors.setdefault(field, []).append(_("P-code inconnu : %(value)s.") % {"value": pcode})
+        return None
+    if area.level != AdminArea.Level.COMMUNE:
+        errors.setdefault(field, []).append(
+            _("%(name)s (%(pcode)s) n'est pas une commune.")
+            % {"name": area.name, "pcode": area.pcode}
+        )
+        return None
+    return area
+
+
+def clean_household(
+    values: dict[str, Any], errors: dict[str, list[str]], *, partial: bool
+) -> dict[str, Any]:
+    """Household attributes (not the commune): types, GPS in Mali, displacement dates."""
+    cleaned = _clean_fields(Household, values, HOUSEHOLD_FIELDS, errors)
+    today = timezone.localdate()
+    if not partial:
+        for name in ("village", "registered_on", "source"):
+            if not cleaned.get(name):
+                errors.setdefault(name, []).append(str(REQUIRED))
+    if "village" in cleaned and not cleaned["village"]:
+        errors.setdefault("village", []).append(str(REQUIRED))
+    if "origin_commune" in cleaned and cleaned["origin_commune"]:
+        origin = clean_commune(cleaned["origin_commune"], errors, "origin_commune")
+        cleaned["origin_commune"] = origin
+    for name in ("registered_on", "displaced_on"):
+        if isinstance(cleaned.get(name), date) and cleaned[name] > today:
+            errors.setdefault(name, []).append(_("La date ne peut pas être dans le futur."))
+    latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+    if ("latitude" in cleaned or "longitude" in cleaned) and (latitude is None) != (
+        longitude is None
+    ):
+        errors.setdefault("latitude", []).append(
+            _("Donnez la latitude et la longitude, ou aucune des deux.")
+        )
+    elif (
+        isinstance(latitude, Decimal)
+        and isinstance(longitude, Decimal)
+        and not is_in_mali(float(latitude), float(longitude))
+    ):
+        errors.setdefault("latitude", []).append(
+            _("Le point GPS (%(lat)s, %(lon)s) est hors du Mali.")
+            % {"lat": latitude, "lon": longitude}
+        )
+    return cleaned
+
+
+def check_displacement(values: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    """Resident and host households have no origin or displacement date."""
+    status = values.get("displacement") or Household.Displacement.RESIDENT
+    settled = status in {Household.Displacement.RESIDENT, Household.Displacement.HOST}
+    if settled and (values.get("origin_commune") or values.get("displaced_on")):
+        errors.setdefault("displacement", []).append(
+            _("Un ménage résident ou hôte n'a ni commune d'origine ni date de déplacement.")
+        )
+
+
+def clean_member(
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+    *,
+    partial: bool,
+    prefix: str = "",
+    today: date | None = None,
+) -> dict[str, Any]:
+    """One member's attributes: names, birth date (not future, age ≤ 120), phone, pregnancy."""
+    today = today or timezone.localdate()
+    cleaned = _clean_fields(Individual, values, MEMBER_FIELDS, errors, prefix)
+    if not partial:
+        for name in MEMBER_REQUIRED:
+            if not cleaned.get(name):
+                errors.setdefault(f"{prefix}{name}", []).append(str(REQUIRED))
+    for name in ("given_names", "family_name"):
+        if name in cleaned and cleaned[name]:
+            cleaned[name] = " ".join(cleaned[name].split())
+    birth = cleaned.get("birth_date")
+    if isinstance(birth, date):
+        if birth > today:
+            errors.setdefault(f"{prefix}birth_date", []).append(
+                _("La date de naissance est dans le futur.")
+            )
+        elif today.year - birth.year > MAX_AGE_YEARS:
+            errors.setdefault(f"{prefix}birth_date", []).append(
+                _("Âge de plus de %(max)d ans : vérifiez la date de naissance.")
+                % {"max": MAX_AGE_YEARS}
+            )
+        if cleaned.get("birth_precision") == Individual.BirthPrecision.YEAR:
+            cleaned["birth_date"] = birth.replace(month=1, day=1)
+    if cleaned.get("phone"):
+        try:
+            cleaned["phone"] = normalise_phone(cleaned["phone"])
+        except InvalidInput as exc:
+            errors.setdefault(f"{prefix}phone", []).append(str(exc))
+    if cleaned.get("pregnancy") and cleaned.get("sex") == Individual.Sex.MALE:
+        errors.setdefault(f"{prefix}pregnancy", []).append(
+            _("Seule une femme peut être enceinte ou allaitante.")
+        )
+    return cleaned
+
+
+def normalise_document_number(kind: str, number: str) -> str:
+    return "".join(ch for ch in number.upper() if ch.isalnum())
+
+
+def clean_documents(
+    documents: list[dict[str, Any]], errors: dict[str, list[str]], prefix: str = ""
+) -> list[dict[str, Any]]:
+    cleaned_documents = []
+    for index, values in enumerate(documents):
+        key = f"{prefix}documents.{index}."
+        cleaned = _clean_fields(IdentityDocument, values, DOCUMENT_FIELDS, errors, key)
+        kind, number = cleaned.get("kind"), cleaned.get("number")
+        if not kind:
+            errors.setdefault(f"{key}kind", []).append(str(REQUIRED))
+            continue
+        if not number:
+            errors.setdefault(f"{key}number", []).append(str(REQUIRED))
+            continue
+        normalised = normalise_document_number(kind, number)
+        if kind == IdentityDocument.Kind.NINA and not NINA_PATTERN.match(normalised):
+            errors.setdefault(f"{key}number", []).append(
+                _("NINA mal formé : %(value)s (14 chiffres suivis d'une lettre).")
+                % {"value": number}
+            )
+            continue
+        if IdentityDocument.objects.filter(kind=kind, number_normalised=normalised).exists():
+            errors.setdefault(f"{key}number", []).append(
+                _("Ce numéro de pièce est déjà enregistré dans le registre : %(value)s.")
+                % {"value": number}
+            )
+            continue
+        cleaned["number_normalised"] = normalised
+        cleaned_documents.append(cleaned)
+    return cleaned_documents
+
+
+def check_composition(
+    members: list[dict[str, Any]],
+    *,
+    is_child_headed: bool,
+    errors: dict[str, list[str]],
+    today: date | None = None,
+) -> None:
+    """Exactly one living head; an adult unless the household is flagged child-headed."""
+    today = today or timezone.localdate()
+    living = [
+        member
+        for member in members
+        if member.get("status", Individual.Status.ALIVE) == Individual.Status.ALIVE
+    ]
+    heads = [
+        member for member in living if member.get("relationship") == Individual.Relationship.HEAD
+    ]
+    if len(heads) != 1:
+        errors.setdefault("members", []).append(
+            _("Un ménage a exactement un chef de ménage vivant (ici : %(count)d).")
+            % {"count": len(heads)}
+        )
+        return
+    birth = heads[0].get("birth_date")
+    if isinstance(birth, date) and not is_child_headed:
+        age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+        if age < ADULT_AGE:
+            errors.setdefault("members", []).append(
+                _(
+                    "Le chef de ménage a %(age)d ans : cochez « ménage dirigé par un enfant » "
+                    "ou désignez un adulte."
+                )
+                % {"age": age}
+            )

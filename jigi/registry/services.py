@@ -1,0 +1,607 @@
+"""Writes on the register. Each checks role and scope, validates everything before writing,
+writes inside one transaction, and records old → new values in the audit log (the record's
+history). Households and members are updated only at the version the user saw."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jigi.accounts.models import User
+from jigi.accounts.policy import can, has_perm
+from jigi.accounts.roles import Perm
+from jigi.audit.services import record
+from jigi.core.codes import allocate_numbers, make_code
+from jigi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from jigi.core.models import AdminArea
+from jigi.core.text import fold
+from jigi.registry import rules
+from jigi.registry.errors import REQUIRED, STALE
+from jigi.registry.models import ChangeRequest, Household, IdentityDocument, Individual, NameToken
+
+# Household code prefixes by region P-code (letters I, L, O, U never appear: see core.codes).
+REGION_PREFIXES = {
+    "ML01": "KY",
+    "ML02": "KK",
+    "ML03": "SK",
+    "ML04": "SG",
+    "ML05": "MP",
+    "ML06": "TB",
+    "ML07": "GA",
+    "ML08": "KD",
+    "ML09": "BK",
+    "ML10": "MN",
+}
+CODE_SEQUENCE = "household"
+
+Actor = User | None  # None: the system (demo loader, imports run by the CLI)
+
+
+def _require(actor: Actor, perm: str, obj: Model | None = None) -> None:
+    """Refuse unless the actor's role allows ``perm``; out-of-scope records are "not found"."""
+    if actor is None:
+        return
+    if obj is not None and not can(actor, Perm.REGISTRY_VIEW, obj):
+        raise NotFound(_("ménage"))
+    if not has_perm(actor, perm):
+        raise Forbidden(_("Votre rôle ne permet pas cette action sur le registre."))
+
+
+def _require_commune_in_scope(actor: Actor, commune: AdminArea, field: str = "commune") -> None:
+    if actor is None or actor.national_scope:
+        return
+    if not any(commune.pcode.startswith(code) for code in actor.scope_area_codes()):
+        raise InvalidInput(
+            _("La commune %(name)s est hors de votre zone d'intervention.")
+            % {"name": commune.name},
+            {field: [_("Commune hors de votre zone d'intervention.")]},
+        )
+
+
+def _as_value(value: Any) -> Any:
+    if isinstance(value, Model):
+        return str(value.pk)
+    return value
+
+
+def _diff(obj: Model, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for the values that differ from the object's current ones."""
+    changes: dict[str, list[Any]] = {}
+    for name, new in values.items():
+        old = getattr(obj, name)
+        if _as_value(old) != _as_value(new):
+            changes[name] = [_as_value(old), _as_value(new)]
+    return changes
+
+
+def _index_names(individual: Individual) -> None:
+    """Refresh the folded names and the search tokens of one individual."""
+    words = fold(f"{individual.given_names} {individual.family_name} {individual.other_names}")
+    individual.names_folded = words
+    NameToken.objects.filter(individual=individual).delete()
+    tokens = sorted(
+        {word[:60] for word in words.replace("-", " ").replace("'", " ").split() if word}
+    )
+    NameToken.objects.bulk_create(NameToken(individual=individual, token=token) for token in tokens)
+
+
+def _update_versioned(
+    obj: Household | Individual, expected_version: int | None, values: dict[str, Any]
+) -> None:
+    """Write ``values`` only if the row is still at ``expected_version``; bump the version."""
+    model = type(obj)
+    updates = {**values, "version": F("version") + 1, "updated_at": timezone.now()}
+    rows = model.objects.filter(pk=obj.pk)
+    if expected_version is not None:
+        rows = rows.filter(version=expected_version)
+    if not rows.update(**updates):
+        raise Conflict(str(STALE))
+    obj.refresh_from_db()
+
+
+@dataclass(frozen=True)
+class NewMember:
+    values: dict[str, Any]
+    documents: tuple[dict[str, Any], ...] = ()
+
+
+def new_household_code(commune: AdminArea) -> str:
+    number = allocate_numbers(CODE_SEQUENCE)[0]
+    return make_code(REGION_PREFIXES[commune.pcode[:4]], number)
+
+
+def _create_member(
+    household: Household, values: dict[str, Any], documents: list[dict[str, Any]]
+) -> Individual:
+    individual = Individual(household=household, **values)
+    individual.names_folded = ""
+    individual.save()
+    _index_names(individual)
+    Individual.objects.filter(pk=individual.pk).update(names_folded=individual.names_folded)
+    for document in documents:
+        IdentityDocument.objects.create(individual=individual, **document)
+    return individual
+
+
+def register_household(
+    *, actor: Actor, commune: str, household: dict[str, Any], members: list[NewMember]
+) -> Household:
+    """Add a household and its members to the register (intake calls this after its checks)."""
+    _require(actor, Perm.REGISTRY_EDIT)
+    errors: dict[str, list[str]] = {}
+    area = rules.clean_commune(commune, errors)
+    values = rules.clean_household(household, errors, partial=False)
+    rules.check_displacement(values, errors)
+    cleaned_members = []
+    for index, member in enumerate(members):
+        prefix = f"members.{index}."
+        cleaned = rules.clean_member(member.values, errors, partial=False, prefix=prefix)
+        documents = rules.clean_documents(list(member.documents), errors, prefix=prefix)
+        cleaned_members.append((cleaned, documents))
+    if not members:
+        errors.setdefault("members", []).append(_("Un ménage a au moins un membre."))
+    rules.check_composition(
+        [cleaned for cleaned, _docs in cleaned_members],
+        is_child_headed=bool(values.get("is_child_headed")),
+        errors=errors,
+    )
+    rules.raise_if(errors)
+    assert area is not None  # noqa: S101 (raise_if refused a missing commune)
+    _require_commune_in_scope(actor, area)
+    try:
+        with transaction.atomic():
+            created = Household.objects.create(
+                code=new_household_code(area),
+                commune=area,
+                village_folded=fold(values["village"]),
+                **values,
+            )
+            for cleaned, documents in cleaned_members:
+                _create_member(created, cleaned, documents)
+            record(
+                actor=actor,
+                action="registry.household_registered",
+                target=created,
+                changes={
+                    "commune": area.pcode,
+                    "members": len(cleaned_members),
+                    "source": values["source"],
+                },
+            )
+    except IntegrityError as exc:  # a document registered concurrently by someone else
+        raise InvalidInput(
+            _("Un numéro de pièce vient d'être enregistré ailleurs : %(error)s") % {"error": exc}
+        ) from None
+    return created
+
+
+def update_household(
+    *, actor: Actor, household: Household, expected_version: int | None, changes: dict[str, Any]
+) -> Household:
+    """Correct household attributes (dwelling, assets, displacement …) at the version seen."""
+    _require(actor, Perm.REGISTRY_EDIT, household)
+    errors: dict[str, list[str]] = {}
+    values = rules.clean_household(changes, errors, partial=True)
+    merged = {
+        name: getattr(household, name)
+        for name in ("displacement", "origin_commune", "displaced_on")
+    }
+    merged.update({name: values[name] for name in merged if name in values})
+    rules.check_displacement(merged, errors)
+    if "is_child_headed" in values:
+        rules.check_composition(
+            _living_members(household),
+            is_child_headed=bool(values["is_child_headed"]),
+            errors=errors,
+        )
+    rules.raise_if(errors)
+    if "village" in values:
+        values["village_folded"] = fold(values["village"])
+    diff = _diff(household, values)
+    if not diff:
+        return household
+    with transaction.atomic():
+        _update_versioned(household, expected_version, values)
+        diff.pop("village_folded", None)
+        record(actor=actor, action="registry.household_updated", target=household, changes=diff)
+    return household
+
+
+def _living_members(
+    household: Household,
+    *,
+    replacing: Individual | None = None,
+    with_values: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    members = []
+    for member in household.members.all():
+        values = {
+            "relationship": member.relationship,
+            "birth_date": member.birth_date,
+            "status": member.status,
+        }
+        if replacing is not None and member.pk == replacing.pk and with_values:
+            values.update(with_values)
+        members.append(values)
+    return members
+
+
+def add_member(
+    *,
+    actor: Actor,
+    household: Household,
+    values: dict[str, Any],
+    documents: list[dict[str, Any]] | None = None,
+) -> Individual:
+    _require(actor, Perm.REGISTRY_EDIT, household)
+    errors: dict[str, list[str]] = {}
+    cleaned = rules.clean_member(values, errors, partial=False)
+    cleaned_documents = rules.clean_documents(documents or [], errors)
+    rules.check_composition(
+        [*_living_members(household), cleaned],
+        is_child_headed=household.is_child_headed,
+        errors=errors,
+    )
+    rules.raise_if(errors)
+    with transaction.atomic():
+        member = _create_member(household, cleaned, cleaned_documents)
+        Household.objects.filter(pk=household.pk).update(version=F("version") + 1)
+        record(
+            actor=actor,
+            action="registry.member_added",
+            target=member,
+            changes={
+                "household": household.code,
+                **{key: [None, _as_value(value)] for key, value in cleaned.items()},
+            },
+        )
+    return member
+
+
+def update_member(
+    *, actor: Actor, member: Individual, expected_version: int | None, changes: dict[str, Any]
+) -> Individual:
+    """Correct a member's names, birth date, phone … at the version seen."""
+    _require(actor, Perm.REGISTRY_EDIT, member.household)
+    errors: dict[str, list[str]] = {}
+    cleaned = rules.clean_member(changes, errors, partial=True)
+    if {"relationship", "birth_date"} & set(cleaned):
+        rules.check_composition(
+            _living_members(member.household, replacing=member, with_values=cleaned),
+            is_child_headed=member.household.is_child_headed,
+            errors=errors,
+        )
+    rules.raise_if(errors)
+    diff = _diff(member, cleaned)
+    if not diff:
+        return member
+    with transaction.atomic():
+        _update_versioned(member, expected_version, cleaned)
+        if {"given_names", "family_name", "other_names"} & set(diff):
+            _index_names(member)
+            Individual.objects.filter(pk=member.pk).update(names_folded=member.names_folded)
+        record(actor=actor, action="registry.member_updated", target=member, changes=diff)
+    return member
+
+
+def record_member_exit(
+    *,
+    actor: Actor,
+    member: Individual,
+    status: str,
+    on: date,
+    reason: str,
+    new_head: Individual | None = None,
+) -> Individual:
+    """Mark a member deceased or moved out; a departing head is replaced by ``new_head``."""
+    _require(actor, Perm.REGISTRY_EDIT, member.household)
+    errors: dict[str, list[str]] = {}
+    if status not in {Individual.Status.DECEASED, Individual.Status.MOVED_OUT}:
+        errors["status"] = [_("Choisissez « décédé » ou « parti du ménage ».")]
+    if member.status != Individual.Status.ALIVE:
+        errors["status"] = [_("Ce membre n'est déjà plus présent dans le ménage.")]
+    if on > timezone.localdate():
+        errors["on"] = [_("La date ne peut pas être dans le futur.")]
+    if not reason.strip():
+        errors["reason"] = [str(REQUIRED)]
+    is_head = member.relationship == Individual.Relationship.HEAD
+    others_alive = member.household.members.filter(status=Individual.Status.ALIVE).exclude(
+        pk=member.pk
+    )
+    if is_head and others_alive.exists():
+        if (
+            new_head is None
+            or new_head.household_id != member.household_id
+            or new_head.pk == member.pk
+        ):
+            errors["new_head"] = [
+                _("Le chef de ménage part : désignez le nouveau chef parmi les membres présents.")
+            ]
+        elif new_head.status != Individual.Status.ALIVE:
+            errors["new_head"] = [_("Le nouveau chef doit être un membre présent.")]
+    rules.raise_if(errors)
+    with transaction.atomic():
+        _update_versioned(
+            member, None, {"status": status, "status_on": on, "status_reason": reason.strip()}
+        )
+        record(
+            actor=actor,
+            action="registry.member_exit",
+            target=member,
+            changes={
+                "status": [Individual.Status.ALIVE, status],
+                "status_on": [None, on],
+                "reason": reason.strip(),
+            },
+        )
+        if is_head and new_head is not None:
+            _update_versioned(new_head, None, {"relationship": Individual.Relationship.HEAD})
+            record(
+                actor=actor,
+                action="registry.head_changed",
+                target=new_head,
+                changes={"relationship": ["", "head"]},
+            )
+        if not others_alive.exists():
+            _update_versioned(
+                member.household,
+                None,
+                {"status": Household.Status.DISSOLVED, "status_reason": reason.strip()},
+            )
+            record(actor=actor, action="registry.household_dissolved", target=member.household)
+    return member
+
+
+def move_household(
+    *,
+    actor: Actor,
+    household: Household,
+    expected_version: int | None,
+    commune: str,
+    village: str,
+    reason: str,
+) -> Household:
+    """The household now lives elsewhere; the new commune must be in the actor's scope too."""
+    _require(actor, Perm.REGISTRY_EDIT, household)
+    errors: dict[str, list[str]] = {}
+    area = rules.clean_commune(commune, errors)
+    if not village.strip():
+        errors["village"] = [str(REQUIRED)]
+    if not reason.strip():
+        errors["reason"] = [str(REQUIRED)]
+    rules.raise_if(errors)
+    assert area is not None  # noqa: S101 (raise_if refused a missing commune)
+    _require_commune_in_scope(actor, area)
+    values = {
+        "commune": area,
+        "village": " ".join(village.split()),
+        "village_folded": fold(village),
+    }
+    diff = _diff(household, {"commune": area, "village": values["village"]})
+    with transaction.atomic():
+        _update_versioned(household, expected_version, values)
+        record(
+            actor=actor,
+            action="registry.household_moved",
+            target=household,
+            changes={**diff, "reason": reason},
+        )
+    return household
+
+
+def split_household(
+    *,
+    actor: Actor,
+    household: Household,
+    member_ids: list[int],
+    new_head_id: int,
+    village: str,
+    reason: str,
+) -> Household:
+    """Members leave to form a new household in the same commune (e.g. a son marries)."""
+    _require(actor, Perm.REGISTRY_EDIT, household)
+    errors: dict[str, list[str]] = {}
+    leaving = list(household.members.filter(pk__in=member_ids, status=Individual.Status.ALIVE))
+    if len(leaving) != len(set(member_ids)) or not leaving:
+        errors["members"] = [_("Choisissez des membres présents de ce ménage.")]
+    if new_head_id not in member_ids:
+        errors["new_head"] = [
+            _("Le chef du nouveau ménage doit faire partie des membres qui partent.")
+        ]
+    if not reason.strip():
+        errors["reason"] = [str(REQUIRED)]
+    staying = [
+        m
+        for m in household.members.filter(status=Individual.Status.ALIVE)
+        if m.pk not in member_ids
+    ]
+    if not staying:
+        errors["members"] = [_("Au moins un membre doit rester dans le ménage d'origine.")]
+    elif not any(m.relationship == Individual.Relationship.HEAD for m in staying):
+        errors["members"] = [
+            _("Le chef de ménage reste : il ne peut pas partir avec le nouveau ménage.")
+        ]
+    rules.raise_if(errors)
+    today = timezone.localdate()
+    with transaction.atomic():
+        created = Household.objects.create(
+            code=new_household_code(household.commune),
+            commune=household.commune,
+            village=" ".join((village or household.village).split()),
+            village_folded=fold(village or household.village),
+            registered_on=today,
+            source=Household.Source.REFERRAL,
+            displacement=household.displacement,
+            origin_commune=household.origin_commune,
+            displaced_on=household.displaced_on,
+        )
+        for member in leaving:
+            relationship = (
+                Individual.Relationship.HEAD
+                if member.pk == new_head_id
+                else Individual.Relationship.OTHER_RELATIVE
+            )
+            Individual.objects.filter(pk=member.pk).update(
+                household=created, relationship=relationship, version=F("version") + 1
+            )
+            record(
+                actor=actor,
+                action="registry.member_moved",
+                target=member,
+                changes={
+                    "household": [household.code, created.code],
+                    "relationship": [member.relationship, relationship],
+                },
+            )
+        Household.objects.filter(pk=household.pk).update(version=F("version") + 1)
+        record(
+            actor=actor,
+            action="registry.household_split",
+            target=household,
+            changes={"new_household": created.code, "members": len(leaving), "reason": reason},
+        )
+    return created
+
+
+# Change requests -------------------------------------------------------------------------
+
+
+def propose_change(
+    *,
+    actor: User,
+    household: Household,
+    kind: str,
+    payload: dict[str, Any],
+    reason: str,
+    member: Individual | None = None,
+) -> ChangeRequest:
+    """An enumerator proposes an edit; it is checked now and applied only on approval."""
+    _require(actor, Perm.REGISTRY_PROPOSE, household)
+    errors: dict[str, list[str]] = {}
+    if kind not in ChangeRequest.Kind.values:
+        errors["kind"] = [_("Type de demande inconnu.")]
+    if not reason.strip():
+        errors["reason"] = [str(REQUIRED)]
+    if kind in {ChangeRequest.Kind.CORRECT_MEMBER, ChangeRequest.Kind.MEMBER_EXIT} and (
+        member is None or member.household_id != household.pk
+    ):
+        errors["member"] = [_("Choisissez un membre de ce ménage.")]
+    if kind == ChangeRequest.Kind.CORRECT_MEMBER:
+        rules.clean_member(payload, errors, partial=True)
+    elif kind == ChangeRequest.Kind.ADD_MEMBER:
+        rules.clean_member(payload, errors, partial=False)
+    elif kind == ChangeRequest.Kind.CORRECT_HOUSEHOLD:
+        rules.clean_household(payload, errors, partial=True)
+    elif kind == ChangeRequest.Kind.MOVE_HOUSEHOLD:
+        rules.clean_commune(payload.get("commune"), errors)
+    elif kind == ChangeRequest.Kind.MEMBER_EXIT and payload.get("status") not in {
+        "deceased",
+        "moved_out",
+    }:
+        errors["status"] = [_("Choisissez « décédé » ou « parti du ménage ».")]
+    if not payload and kind != ChangeRequest.Kind.MEMBER_EXIT:
+        errors.setdefault("payload", []).append(_("Aucune modification proposée."))
+    rules.raise_if(errors)
+    with transaction.atomic():
+        request = ChangeRequest.objects.create(
+            household=household,
+            individual=member,
+            kind=kind,
+            payload=payload,
+            reason=reason.strip(),
+            requested_by=actor,
+        )
+        record(
+            actor=actor,
+            action="registry.change_requested",
+            target=household,
+            changes={"kind": kind, "payload": payload},
+        )
+    return request
+
+
+def approve_change(*, actor: User, change: ChangeRequest, comment: str = "") -> ChangeRequest:
+    """A programme officer of the same scope applies the proposed edit through the services
+    above; the requester cannot approve their own request."""
+    _require(actor, Perm.REGISTRY_APPROVE, change.household)
+    _check_pending(change, actor)
+    payload = dict(change.payload)
+    with transaction.atomic():
+        locked = ChangeRequest.objects.select_for_update().get(pk=change.pk)
+        if locked.status != ChangeRequest.Status.PENDING:
+            raise Conflict(_("Cette demande a déjà été traitée."))
+        household = change.household
+        if change.kind == ChangeRequest.Kind.CORRECT_HOUSEHOLD:
+            update_household(
+                actor=actor, household=household, expected_version=None, changes=payload
+            )
+        elif change.kind == ChangeRequest.Kind.MOVE_HOUSEHOLD:
+            move_household(
+                actor=actor,
+                household=household,
+                expected_version=None,
+                commune=payload.get("commune", ""),
+                village=payload.get("village", household.village),
+                reason=change.reason,
+            )
+        elif change.kind == ChangeRequest.Kind.ADD_MEMBER:
+            add_member(actor=actor, household=household, values=payload)
+        elif change.kind == ChangeRequest.Kind.CORRECT_MEMBER and change.individual is not None:
+            update_member(
+                actor=actor, member=change.individual, expected_version=None, changes=payload
+            )
+        elif change.kind == ChangeRequest.Kind.MEMBER_EXIT and change.individual is not None:
+            new_head_id = payload.get("new_head")
+            new_head = (
+                household.members.filter(pk=int(new_head_id)).first() if new_head_id else None
+            )
+            record_member_exit(
+                actor=actor,
+                member=change.individual,
+                status=payload.get("status", ""),
+                on=date.fromisoformat(payload.get("on") or timezone.localdate().isoformat()),
+                reason=change.reason,
+                new_head=new_head,
+            )
+        _close(change, actor, ChangeRequest.Status.APPROVED, comment)
+    return change
+
+
+def reject_change(*, actor: User, change: ChangeRequest, comment: str) -> ChangeRequest:
+    _require(actor, Perm.REGISTRY_APPROVE, change.household)
+    _check_pending(change, actor)
+    if not comment.strip():
+        raise InvalidInput(_("Expliquez le rejet au demandeur."), {"comment": [str(REQUIRED)]})
+    with transaction.atomic():
+        _close(change, actor, ChangeRequest.Status.REJECTED, comment)
+    return change
+
+
+def _check_pending(change: ChangeRequest, actor: User) -> None:
+    if change.status != ChangeRequest.Status.PENDING:
+        raise Conflict(_("Cette demande a déjà été traitée."))
+    if change.requested_by_id == actor.pk:
+        raise Forbidden(_("Une autre personne doit examiner votre propre demande."))
+
+
+def _close(change: ChangeRequest, actor: User, status: str, comment: str) -> None:
+    updated = ChangeRequest.objects.filter(
+        pk=change.pk, status=ChangeRequest.Status.PENDING
+    ).update(
+        status=status, reviewed_by=actor, reviewed_at=timezone.now(), review_comment=comment.strip()
+    )
+    if not updated:
+        raise Conflict(_("Cette demande a déjà été traitée."))
+    change.refresh_from_db()
+    record(
+        actor=actor,
+        action=f"registry.change_{status}",
+        target=change.household,
+        changes={"request": change.pk, "kind": change.kind, "comment": comment.strip()},
+    )
