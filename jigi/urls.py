@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("jigi.core.urls")),
     path("accounts/", include("jigi.accounts.urls")),
     path("audit/", include("jigi.audit.urls")),
+    path("registry/", include("jigi.registry.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

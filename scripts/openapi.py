@@ -12,7 +12,16 @@ django.setup()
 from jigi.api.api import api  # noqa: E402
 
 target = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
+from django.core.serializers.json import DjangoJSONEncoder  # noqa: E402
+
 target.write_text(
-    json.dumps(api.get_openapi_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    json.dumps(
+        api.get_openapi_schema(),
+        indent=2,
+        sort_keys=True,
+        ensure_ascii=False,
+        cls=DjangoJSONEncoder,
+    )
+    + "\n"
 )
 print(f"wrote {target}")

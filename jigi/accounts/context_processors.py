@@ -26,13 +26,17 @@ class NavItem:
 # Apps add their entries here as they are built; an entry shows only when the role allows it.
 NAVIGATION = (
     NavItem(_("Accueil"), "core:home", None, ""),
+    NavItem(_("Tâches"), "core:jobs", None, ""),
+    NavItem(_("Ménages"), "registry:households", Perm.REGISTRY_VIEW, _("Registre")),
+    NavItem(
+        _("Demandes de modification"), "registry:change_requests", Perm.REGISTRY_VIEW, _("Registre")
+    ),
     NavItem(_("Zones administratives"), "core:areas", Perm.REFERENCE_VIEW, _("Référentiel")),
     NavItem(_("Sites"), "core:sites", Perm.REFERENCE_VIEW, _("Référentiel")),
     NavItem(_("Organisations"), "core:organisations", Perm.REFERENCE_VIEW, _("Référentiel")),
     NavItem(
         _("Sources de financement"), "core:funding_sources", Perm.REFERENCE_VIEW, _("Référentiel")
     ),
-    NavItem(_("Tâches"), "core:jobs", None, ""),
     NavItem(_("Utilisateur·rice·s"), "accounts:users", Perm.USERS_MANAGE, _("Administration")),
     NavItem(_("Journal d'audit"), "audit:entries", Perm.AUDIT_VIEW, _("Administration")),
 )

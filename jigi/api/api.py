@@ -9,7 +9,8 @@ from ninja.security import django_auth
 from jigi.accounts.api import router as accounts_router
 from jigi.api.auth import TokenAuth
 from jigi.core.api import router as core_router
-from jigi.core.errors import Forbidden, InvalidInput, NotFound
+from jigi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from jigi.registry.api import router as registry_router
 
 api = NinjaAPI(
     title="Jigi API",
@@ -24,6 +25,7 @@ api = NinjaAPI(
 )
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
+api.add_router("/", registry_router)
 
 
 @api.exception_handler(NotFound)
@@ -34,6 +36,11 @@ def not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:
 @api.exception_handler(Forbidden)
 def forbidden(request: HttpRequest, exc: Forbidden) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc) or "Forbidden."}, status=403)
+
+
+@api.exception_handler(Conflict)
+def conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=409)
 
 
 @api.exception_handler(InvalidInput)

@@ -1,16 +1,25 @@
-"""Short codes people read aloud (household, ticket, case): Crockford base 32 plus a check
-symbol (mod 37), so any single wrong character and any swap of two neighbours is detected.
+"""Short codes people read aloud (household, ticket, case): a prefix, a number in Crockford
+base 32 and a check character, so any single wrong character and any swap of two neighbours
+is detected.
 
-Crockford's alphabet leaves out I, L, O and U; when reading a code back, I and L are taken as 1
-and O as 0, which are the usual misreadings.
+The check is Damm's algorithm over the 32 symbols, with the quasigroup x ∘ y = 2·x + y in
+GF(32) (polynomial x⁵ + x² + 1), which is totally anti-symmetric; unlike Crockford's mod-37
+check it needs no extra symbols, so the check character is an ordinary letter or digit.
+Crockford's alphabet leaves out I, L, O and U; when a code is read back, I and L are taken as 1
+and O as 0, the usual misreadings.
 """
 
 from __future__ import annotations
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-CHECK_ALPHABET = ALPHABET + "*~$=U"  # 37 symbols: the check value ranges over 0..36
 _VALUES = {symbol: value for value, symbol in enumerate(ALPHABET)}
 _READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0"})
+_REDUCTION = 0b100101  # x⁵ + x² + 1
+
+
+def _times_two(value: int) -> int:
+    value <<= 1
+    return value ^ _REDUCTION if value & 0b100000 else value
 
 
 def encode(number: int, width: int) -> str:
@@ -34,15 +43,18 @@ def decode(body: str) -> int:
     return value
 
 
-def check_symbol(body: str) -> str:
-    """The check symbol of a code body (its value mod 37, in the extended alphabet)."""
-    return CHECK_ALPHABET[decode(body) % 37]
+def check_symbol(text: str) -> str:
+    """The Damm check character of ``text`` (prefix and body, without dashes)."""
+    interim = 0
+    for symbol in text:
+        interim = _times_two(interim) ^ _VALUES[symbol]
+    return ALPHABET[_times_two(interim)]
 
 
 def make_code(prefix: str, number: int, width: int = 6) -> str:
-    """``KY-0001F-Q``: prefix, number in base 32, check symbol."""
+    """``KY-0001FQ-7``: prefix, number in base 32, check character over prefix and number."""
     body = encode(number, width)
-    return f"{prefix}-{body}-{check_symbol(body)}"
+    return f"{prefix}-{body}-{check_symbol(prefix + body)}"
 
 
 def normalise_code(raw: str) -> str:
@@ -62,9 +74,9 @@ def is_valid_code(raw: str, prefixes: frozenset[str] | None = None) -> bool:
     prefix, body, check = parts
     if prefixes is not None and prefix not in prefixes:
         return False
-    if not body or any(symbol not in _VALUES for symbol in body):
+    if not body or any(symbol not in _VALUES for symbol in prefix + body + check):
         return False
-    return check_symbol(body) == check
+    return check_symbol(prefix + body) == check
 
 
 def allocate_numbers(name: str, count: int = 1) -> range:

@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.test import Client
 
 from conftest import signed_in
@@ -15,7 +16,9 @@ SNAPSHOT = Path(__file__).resolve().parents[3] / "docs" / "openapi.json"
 
 
 def test_openapi_schema_matches_the_committed_snapshot() -> None:
-    current = json.loads(json.dumps(api.get_openapi_schema(), sort_keys=True))
+    current = json.loads(
+        json.dumps(api.get_openapi_schema(), sort_keys=True, cls=DjangoJSONEncoder)
+    )
     assert current == json.loads(SNAPSHOT.read_text()), (
         "run `make docs` and commit docs/openapi.json"
     )
