@@ -203,10 +203,11 @@ def update_household(
     rules.raise_if(errors)
     if "village" in values:
         values["village_folded"] = fold(values["village"])
-    diff = _diff(household, values)
-    if not diff:
-        return household
     with transaction.atomic():
+        # Compare with the stored row, not the caller's object (a bound ModelForm edits it).
+        diff = _diff(Household.objects.select_for_update().get(pk=household.pk), values)
+        if not diff:
+            return household
         _update_versioned(household, expected_version, values)
         diff.pop("village_folded", None)
         record(actor=actor, action="registry.household_updated", target=household, changes=diff)
@@ -278,10 +279,10 @@ def update_member(
             errors=errors,
         )
     rules.raise_if(errors)
-    diff = _diff(member, cleaned)
-    if not diff:
-        return member
     with transaction.atomic():
+        diff = _diff(Individual.objects.select_for_update().get(pk=member.pk), cleaned)
+        if not diff:
+            return member
         _update_versioned(member, expected_version, cleaned)
         if {"given_names", "family_name", "other_names"} & set(diff):
             _index_names(member)
