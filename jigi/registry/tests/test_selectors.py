@@ -85,3 +85,17 @@ def test_stats_count_households_and_people_by_region(kayes_and_mopti: tuple[str,
 def test_codes_from_another_sequence_are_not_confused(payment_officer: User) -> None:
     HouseholdFactory.create(code=make_code("KY", 5))
     assert codes(payment_officer, code=make_code("KY", 6)) == set()
+
+
+def test_register_stats_command_prints_json(kayes_and_mopti: tuple[str, str]) -> None:
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    output = io.StringIO()
+    call_command("register", "stats", "--json", stdout=output)
+    result = json.loads(output.getvalue())
+    assert result["ok"] is True
+    assert (result["households"], result["individuals"]) == (2, 2)
+    assert {row["region"] for row in result["by_region"]} == {"Kayes", "Mopti"}
