@@ -48,8 +48,8 @@ from jigi.core.codes import make_code  # noqa: E402
 from jigi.core.models import AdminArea  # noqa: E402
 from jigi.core.refdata import load_admin_areas  # noqa: E402
 from jigi.core.text import fold  # noqa: E402
-from jigi.registry.models import Household, IdentityDocument, Individual, NameToken  # noqa: E402
-from jigi.registry.services import REGION_PREFIXES  # noqa: E402
+from jigi.registry.models import Household, IdentityDocument, Individual, NamePair, NameToken  # noqa: E402
+from jigi.registry.services import REGION_PREFIXES, name_pairs, name_words  # noqa: E402
 
 FAMILY = ["Traoré", "Coulibaly", "Diarra", "Keïta", "Konaté", "Touré", "Maïga", "Cissé", "Diallo", "Sidibé",
           "Sangaré", "Dembélé", "Camara", "Doumbia", "Kanté", "Samaké", "Ballo", "Sissoko", "Koné", "Bagayoko",
@@ -108,12 +108,14 @@ def load(rng: random.Random) -> tuple[list[str], list[str]]:
                     )
                 )
         Individual.objects.bulk_create(members, batch_size=2000)
-        tokens = [
-            NameToken(individual=member, token=token)
-            for member in members
-            for token in member.names_folded.split()
-        ]
+        tokens = []
+        pairs = []
+        for member in members:
+            words = name_words(member.names_folded)
+            tokens.extend(NameToken(individual=member, token=word) for word in words)
+            pairs.extend(NamePair(individual=member, pair=pair) for pair in name_pairs(words))
         NameToken.objects.bulk_create(tokens, batch_size=5000)
+        NamePair.objects.bulk_create(pairs, batch_size=5000)
         documents = [
             IdentityDocument(
                 individual=member,

@@ -14,6 +14,7 @@ from django.db.models import Model, Q, QuerySet
 
 from jigi.accounts.roles import ROLE_PERMISSIONS
 from jigi.core.errors import NotFound
+from jigi.core.text import prefix_q
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -41,7 +42,7 @@ def scope_q(user: User, *, area_path: str, site_path: str | None = None) -> Q:
         return Q()
     condition = Q(pk__in=[])
     for pcode in user.scope_area_codes():
-        condition |= Q(**{f"{area_path}__startswith": pcode})
+        condition |= prefix_q(area_path, pcode)
     site_ids = user.scope_site_ids()
     if site_path and site_ids:
         condition |= Q(**{f"{site_path}__in": site_ids})

@@ -2,6 +2,9 @@
 
 import unicodedata
 
+from django.db import connection
+from django.db.models import Q
+
 
 def fold(text: str) -> str:
     """Lower-case, accent-free, single-spaced form used for search and comparison.
@@ -11,3 +14,18 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())
+
+
+def prefix_q(path: str, prefix: str) -> Q:
+    """Rows whose ``path`` starts with ``prefix``, written so that an index serves it.
+
+    SQLite's LIKE ignores indexes here (it is case-insensitive), so SQLite gets the equivalent
+    range ``prefix ≤ value < successor(prefix)``; PostgreSQL keeps ``LIKE 'prefix%'``, which its
+    pattern-ops indexes serve whatever the database collation.
+    """
+    if not prefix:
+        return Q()
+    if connection.vendor == "sqlite":
+        successor = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return Q(**{f"{path}__gte": prefix, f"{path}__lt": successor})
+    return Q(**{f"{path}__startswith": prefix})

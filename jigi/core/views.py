@@ -17,6 +17,7 @@ from jigi.core.errors import InvalidInput
 from jigi.core.http import domain_errors, paginate
 from jigi.core.models import AdminArea, Job, Organisation, Site
 from jigi.core.selectors import Viewer
+from jigi.core.text import prefix_q
 
 
 def _viewer(request: HttpRequest, perm: str | None = None) -> Viewer:
@@ -73,7 +74,7 @@ def area_detail(request: HttpRequest, pcode: str) -> HttpResponse:
     area = selectors.get_area(pcode)
     children = selectors.areas(parent=area.pcode)
     sites = viewer.visible(
-        Site.objects.filter(area__pcode__startswith=area.pcode).select_related("area")
+        Site.objects.filter(prefix_q("area__pcode", area.pcode)).select_related("area")
     )
     return render(
         request, "core/area_detail.html", {"area": area, "children": children, "sites": sites}

@@ -325,6 +325,21 @@ class NameToken(models.Model):
         return self.token
 
 
+class NamePair(models.Model):
+    """Two of an individual's name words, in either order ("mamadou traore", "traore mamadou"),
+    so a two-word search starts from the few people who have both instead of intersecting
+    everyone named Mamadou with everyone named Traoré."""
+
+    individual = models.ForeignKey(Individual, on_delete=models.CASCADE, related_name="name_pairs")
+    pair = models.CharField(max_length=121)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["pair", "individual"])]
+
+    def __str__(self) -> str:
+        return self.pair
+
+
 class IdentityDocument(models.Model):
     class Kind(models.TextChoices):
         NINA = "nina", _("NINA")

@@ -14,8 +14,15 @@ from jigi.audit.models import AuditEntry
 from jigi.core.codes import normalise_code
 from jigi.core.errors import InvalidInput
 from jigi.core.phones import normalise_phone
-from jigi.core.text import fold
-from jigi.registry.models import ChangeRequest, Household, IdentityDocument, Individual, NameToken
+from jigi.core.text import fold, prefix_q
+from jigi.registry.models import (
+    ChangeRequest,
+    Household,
+    IdentityDocument,
+    Individual,
+    NamePair,
+    NameToken,
+)
 from jigi.registry.rules import normalise_document_number
 
 
@@ -34,30 +41,48 @@ class HouseholdFilters:
         return {key: value for key, value in self.__dict__.items() if value}
 
 
-def _prefix_range(token: str) -> dict[str, str]:
-    """An index-friendly prefix match: token ≤ x < token + U+FFFF (both databases)."""
-    return {"token__gte": token, "token__lt": token + "\uffff"}
+# A name search whose matches fit this many households is materialised once per request, so
+# the page and its count do not each repeat the search.
+MATERIALISE_UP_TO = 5_000
 
 
 def individuals_matching_names(text: str) -> QuerySet[Individual]:
     """Individuals having, for every word typed, a name word that starts with it
-    ("trao awa" finds "Awa Traoré")."""
-    words = [word[:60] for word in fold(text).replace("-", " ").split() if word]
+    ("trao awa" finds "Awa Traoré").
+
+    Two or more words start from the name pairs (the first word whole, the start of the
+    second), which finds the few people having both at once; if that finds nobody, because
+    the first word was itself cut short, each word is matched on its own and intersected.
+    """
+    typed = fold(text).replace("-", " ").replace("'", " ").split()[:5]
+    if not typed:
+        return Individual.objects.none()
+    if len(typed) >= 2:
+        pairs = NamePair.objects.filter(prefix_q("pair", f"{typed[0]} {typed[1]}"))
+        rows = Individual.objects.filter(pk__in=pairs.values("individual_id"))
+        for word in typed[2:]:
+            rows = rows.filter(pk__in=_having_word(word))
+        if rows.exists():
+            return rows
     rows = Individual.objects.all()
-    for word in words[:5]:
-        rows = rows.filter(
-            pk__in=NameToken.objects.filter(**_prefix_range(word)).values("individual_id")
-        )
+    for word in typed:
+        rows = rows.filter(pk__in=_having_word(word))
     return rows
 
 
+def _having_word(word: str) -> QuerySet[NameToken, Any]:
+    return NameToken.objects.filter(prefix_q("token", word[:60])).values("individual_id")
+
+
 def households_for(user: User, filters: HouseholdFilters) -> QuerySet[Household]:
-    """Households in the user's scope matching every filter given, with what list pages show."""
+    """Households in the user's scope matching every filter given."""
     if not has_perm(user, Perm.REGISTRY_VIEW):
         return Household.objects.none()
     rows = visible(user, Household.objects.all())
     if filters.q.strip():
-        rows = rows.filter(pk__in=individuals_matching_names(filters.q).values("household_id"))
+        matches = individuals_matching_names(filters.q).values_list("household_id", flat=True)
+        found = list(matches.distinct()[: MATERIALISE_UP_TO + 1])
+        rows = rows.filter(pk__in=found if len(found) <= MATERIALISE_UP_TO else matches)
     if filters.phone.strip():
         try:
             phone = normalise_phone(filters.phone)
@@ -66,17 +91,14 @@ def households_for(user: User, filters: HouseholdFilters) -> QuerySet[Household]
         rows = rows.filter(pk__in=Individual.objects.filter(phone=phone).values("household_id"))
     if filters.document.strip():
         number = normalise_document_number("", filters.document)
-        rows = rows.filter(
-            pk__in=IdentityDocument.objects.filter(number_normalised=number).values(
-                "individual__household_id"
-            )
-        )
+        documents = IdentityDocument.objects.filter(number_normalised=number)
+        rows = rows.filter(pk__in=documents.values("individual__household_id"))
     if filters.code.strip():
         rows = rows.filter(code=normalise_code(filters.code))
     if filters.area.strip():
-        rows = rows.filter(commune__pcode__startswith=filters.area.strip().upper())
+        rows = rows.filter(prefix_q("commune__pcode", filters.area.strip().upper()))
     if filters.village.strip():
-        rows = rows.filter(village_folded__startswith=fold(filters.village))
+        rows = rows.filter(prefix_q("village_folded", fold(filters.village)))
     if filters.displacement:
         rows = rows.filter(displacement=filters.displacement)
     if filters.status:

@@ -23,7 +23,14 @@ from jigi.core.models import AdminArea
 from jigi.core.text import fold
 from jigi.registry import rules
 from jigi.registry.errors import REQUIRED, STALE
-from jigi.registry.models import ChangeRequest, Household, IdentityDocument, Individual, NameToken
+from jigi.registry.models import (
+    ChangeRequest,
+    Household,
+    IdentityDocument,
+    Individual,
+    NamePair,
+    NameToken,
+)
 
 # Household code prefixes by region P-code (letters I, L, O, U never appear: see core.codes).
 REGION_PREFIXES = {
@@ -81,14 +88,28 @@ def _diff(obj: Model, values: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def _index_names(individual: Individual) -> None:
-    """Refresh the folded names and the search tokens of one individual."""
-    words = fold(f"{individual.given_names} {individual.family_name} {individual.other_names}")
-    individual.names_folded = words
+    """Refresh the folded names and the search words and pairs of one individual."""
+    folded = fold(f"{individual.given_names} {individual.family_name} {individual.other_names}")
+    individual.names_folded = folded
     NameToken.objects.filter(individual=individual).delete()
-    tokens = sorted(
-        {word[:60] for word in words.replace("-", " ").replace("'", " ").split() if word}
+    NamePair.objects.filter(individual=individual).delete()
+    words = name_words(folded)
+    NameToken.objects.bulk_create(NameToken(individual=individual, token=word) for word in words)
+    NamePair.objects.bulk_create(
+        NamePair(individual=individual, pair=pair) for pair in name_pairs(words)
     )
-    NameToken.objects.bulk_create(NameToken(individual=individual, token=token) for token in tokens)
+
+
+def name_words(folded: str) -> list[str]:
+    """The distinct search words of folded names ("n'diaye" and "ag-mohamed" split too)."""
+    return sorted(
+        {word[:60] for word in folded.replace("-", " ").replace("'", " ").split() if word}
+    )
+
+
+def name_pairs(words: list[str]) -> list[str]:
+    """Every ordered pair of distinct words: a search may type the family name first."""
+    return [f"{first} {second}" for first in words for second in words if first != second]
 
 
 def _update_versioned(

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +19,8 @@ from jigi.accounts.policy import has_perm
 from jigi.accounts.roles import Perm
 from jigi.core.errors import Conflict, Forbidden, InvalidInput
 from jigi.core.http import add_errors_to_form, domain_errors, paginate
+from jigi.core.models import AdminArea
+from jigi.core.text import prefix_q
 from jigi.registry import exports, selectors, services
 from jigi.registry.forms import (
     HouseholdForm,
@@ -287,15 +290,11 @@ def member_exit(request: HttpRequest, member_id: int) -> HttpResponse:
 
 
 def _communes_in_scope(user: User) -> list[tuple[str, str]]:
-    from jigi.core.models import AdminArea
-
-    communes = AdminArea.objects.filter(level=3).order_by("name")
+    communes = AdminArea.objects.filter(level=AdminArea.Level.COMMUNE).order_by("name")
     if not user.national_scope:
-        from django.db.models import Q
-
         condition = Q(pk__in=[])
         for code in user.scope_area_codes():
-            condition |= Q(pcode__startswith=code)
+            condition |= prefix_q("pcode", code)
         communes = communes.filter(condition)
     return [(area.pcode, f"{area.name} ({area.pcode})") for area in communes]
 
