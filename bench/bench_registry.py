@@ -112,8 +112,14 @@ def load(rng: random.Random) -> tuple[list[str], list[str]]:
         pairs = []
         for member in members:
             words = name_words(member.names_folded)
-            tokens.extend(NameToken(individual=member, token=word) for word in words)
-            pairs.extend(NamePair(individual=member, pair=pair) for pair in name_pairs(words))
+            tokens.extend(
+                NameToken(individual=member, household_id=member.household_id, token=word)
+                for word in words
+            )
+            pairs.extend(
+                NamePair(individual=member, household_id=member.household_id, pair=pair)
+                for pair in name_pairs(words)
+            )
         NameToken.objects.bulk_create(tokens, batch_size=5000)
         NamePair.objects.bulk_create(pairs, batch_size=5000)
         documents = [
@@ -163,6 +169,7 @@ def main() -> None:
         "search by name": [
             f"/registry/?q={fold(rng.choice(GIVEN))}+{fold(rng.choice(FAMILY))[:5]}" for _ in picks
         ],
+        "search by one common name": [f"/registry/?q={fold(rng.choice(FAMILY))}" for _ in picks],
         "search by phone": [f"/registry/?phone={rng.choice(phones)}" for _ in picks],
         "search by household code": [f"/registry/?code={rng.choice(codes)}" for _ in picks],
         "filtered list page": [

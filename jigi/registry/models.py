@@ -16,7 +16,7 @@ from jigi.core.models import AdminArea
 class Household(models.Model):
     """A household of the register, located in a commune and a village or quarter."""
 
-    SCOPE_AREA_PATH: ClassVar[str] = "commune__pcode"
+    SCOPE_AREA_PATH: ClassVar[str] = "commune_id"
     SCOPE_SITE_PATH: ClassVar[str | None] = None
 
     class Status(models.TextChoices):
@@ -159,7 +159,13 @@ class Household(models.Model):
         ordering: ClassVar = ["code"]
         verbose_name = _("ménage")
         verbose_name_plural = _("ménages")
-        indexes: ClassVar = [models.Index(fields=["commune", "status"])]
+        indexes: ClassVar = [
+            # Serves "region/cercle/commune + displacement + status, ordered by code" from the
+            # index alone: list pages count and sort without reading household rows.
+            models.Index(
+                fields=["commune", "displacement", "status", "code"], name="household_place_filters"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.code
@@ -313,13 +319,21 @@ class Individual(models.Model):
 
 
 class NameToken(models.Model):
-    """One accent-free, lower-case word of an individual's names, for indexed prefix search."""
+    """One accent-free, lower-case word of an individual's names, for indexed prefix search.
+
+    It carries the household too, so a search finds households from the index alone.
+    """
 
     individual = models.ForeignKey(Individual, on_delete=models.CASCADE, related_name="name_tokens")
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     token = models.CharField(max_length=60)
 
     class Meta:
-        indexes: ClassVar = [models.Index(fields=["token", "individual"])]
+        indexes: ClassVar = [
+            models.Index(fields=["token", "household", "individual"], name="name_token_search")
+        ]
 
     def __str__(self) -> str:
         return self.token
@@ -331,10 +345,15 @@ class NamePair(models.Model):
     everyone named Mamadou with everyone named Traoré."""
 
     individual = models.ForeignKey(Individual, on_delete=models.CASCADE, related_name="name_pairs")
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     pair = models.CharField(max_length=121)
 
     class Meta:
-        indexes: ClassVar = [models.Index(fields=["pair", "individual"])]
+        indexes: ClassVar = [
+            models.Index(fields=["pair", "household", "individual"], name="name_pair_search")
+        ]
 
     def __str__(self) -> str:
         return self.pair

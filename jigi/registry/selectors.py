@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from jigi.accounts.models import User
@@ -41,33 +42,28 @@ class HouseholdFilters:
         return {key: value for key, value in self.__dict__.items() if value}
 
 
-# A name search whose matches fit this many households is materialised once per request, so
-# the page and its count do not each repeat the search.
-MATERIALISE_UP_TO = 5_000
-
-
-def individuals_matching_names(text: str) -> QuerySet[Individual]:
-    """Individuals having, for every word typed, a name word that starts with it
-    ("trao awa" finds "Awa Traoré").
+def households_matching_names(text: str) -> QuerySet[Any, Any]:
+    """Ids of households with a member having, for every word typed, a name word that starts
+    with it ("trao awa" finds the household of Awa Traoré).
 
     Two or more words start from the name pairs (the first word whole, the start of the
-    second), which finds the few people having both at once; if that finds nobody, because
-    the first word was itself cut short, each word is matched on its own and intersected.
+    second), which finds the few people having both at once; if that finds nobody, because the
+    first word was itself cut short, the words are matched one by one. Both indexes carry the
+    household, so the search never reads a person's row.
     """
     typed = fold(text).replace("-", " ").replace("'", " ").split()[:5]
     if not typed:
-        return Individual.objects.none()
+        return NameToken.objects.none().values("household_id")
     if len(typed) >= 2:
         pairs = NamePair.objects.filter(prefix_q("pair", f"{typed[0]} {typed[1]}"))
-        rows = Individual.objects.filter(pk__in=pairs.values("individual_id"))
         for word in typed[2:]:
-            rows = rows.filter(pk__in=_having_word(word))
-        if rows.exists():
-            return rows
-    rows = Individual.objects.all()
-    for word in typed:
-        rows = rows.filter(pk__in=_having_word(word))
-    return rows
+            pairs = pairs.filter(individual_id__in=_having_word(word))
+        if pairs.exists():
+            return pairs.values("household_id")
+    tokens = NameToken.objects.filter(prefix_q("token", typed[0][:60]))
+    for word in typed[1:]:
+        tokens = tokens.filter(individual_id__in=_having_word(word))
+    return tokens.values("household_id")
 
 
 def _having_word(word: str) -> QuerySet[NameToken, Any]:
@@ -80,9 +76,7 @@ def households_for(user: User, filters: HouseholdFilters) -> QuerySet[Household]
         return Household.objects.none()
     rows = visible(user, Household.objects.all())
     if filters.q.strip():
-        matches = individuals_matching_names(filters.q).values_list("household_id", flat=True)
-        found = list(matches.distinct()[: MATERIALISE_UP_TO + 1])
-        rows = rows.filter(pk__in=found if len(found) <= MATERIALISE_UP_TO else matches)
+        rows = rows.filter(pk__in=households_matching_names(filters.q))
     if filters.phone.strip():
         try:
             phone = normalise_phone(filters.phone)
@@ -96,7 +90,7 @@ def households_for(user: User, filters: HouseholdFilters) -> QuerySet[Household]
     if filters.code.strip():
         rows = rows.filter(code=normalise_code(filters.code))
     if filters.area.strip():
-        rows = rows.filter(prefix_q("commune__pcode", filters.area.strip().upper()))
+        rows = rows.filter(prefix_q("commune_id", filters.area.strip().upper()))
     if filters.village.strip():
         rows = rows.filter(prefix_q("village_folded", fold(filters.village)))
     if filters.displacement:
@@ -123,6 +117,22 @@ def with_list_columns(rows: QuerySet[Household]) -> QuerySet[Household]:
             .values("total")[:1]
         ),
     )
+
+
+def household_page(rows: QuerySet[Household], number: Any, per_page: int = 25) -> Page[Household]:
+    """One page of households ordered by code, with their list columns.
+
+    The page's keys are found first from the household index alone (code, place, status …),
+    and only those rows are then read with their head and member count: sorting a whole
+    region's full rows to show 25 of them cost 50–150 ms at 170k households.
+    """
+    keys_in_order: Any = rows.order_by("code").values_list("pk", flat=True)
+    page: Page[Any] = Paginator(keys_in_order, per_page).get_page(number)
+    keys = list(page.object_list)
+    page.object_list = list(
+        with_list_columns(Household.objects.filter(pk__in=keys)).order_by("code")
+    )
+    return page
 
 
 def get_household_for(user: User, code: str) -> Household:

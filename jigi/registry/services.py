@@ -94,9 +94,13 @@ def _index_names(individual: Individual) -> None:
     NameToken.objects.filter(individual=individual).delete()
     NamePair.objects.filter(individual=individual).delete()
     words = name_words(folded)
-    NameToken.objects.bulk_create(NameToken(individual=individual, token=word) for word in words)
+    household_id = individual.household_id
+    NameToken.objects.bulk_create(
+        NameToken(individual=individual, household_id=household_id, token=word) for word in words
+    )
     NamePair.objects.bulk_create(
-        NamePair(individual=individual, pair=pair) for pair in name_pairs(words)
+        NamePair(individual=individual, household_id=household_id, pair=pair)
+        for pair in name_pairs(words)
     )
 
 
@@ -472,6 +476,8 @@ def split_household(
             Individual.objects.filter(pk=member.pk).update(
                 household=created, relationship=relationship, version=F("version") + 1
             )
+            NameToken.objects.filter(individual=member).update(household=created)
+            NamePair.objects.filter(individual=member).update(household=created)
             record(
                 actor=actor,
                 action="registry.member_moved",

@@ -65,7 +65,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = HouseholdSearchForm(request.GET or None)
     rows = selectors.households_for(user, _filters(form))
-    page = paginate(request, selectors.with_list_columns(rows).order_by("code"), per_page=25)
+    page = selectors.household_page(rows, request.GET.get("page"))
     context = {
         "form": form,
         "page": page,

@@ -4,8 +4,8 @@ database collation; SQLite uses the ordinary indexes with range conditions (core
 from django.db import migrations
 
 INDEXES = [
-    ("registry_nametoken_token_like", "registry_nametoken", "token varchar_pattern_ops, individual_id"),
-    ("registry_namepair_pair_like", "registry_namepair", "pair varchar_pattern_ops, individual_id"),
+    ("registry_nametoken_token_like", "registry_nametoken", "token varchar_pattern_ops, household_id, individual_id"),
+    ("registry_namepair_pair_like", "registry_namepair", "pair varchar_pattern_ops, household_id, individual_id"),
     ("registry_household_village_like", "registry_household", "village_folded varchar_pattern_ops"),
 ]
 
