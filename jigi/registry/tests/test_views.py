@@ -85,7 +85,7 @@ def test_officer_edits_directly_and_history_shows_old_and_new(
     household.refresh_from_db()
     assert household.goats == 7
     page = client.get(f"/registry/{household.code}/").content.decode()
-    assert "registry.household_updated" in page
+    assert "Ménage modifié" in page
     assert "0 → 7" in page
 
 
@@ -181,3 +181,27 @@ def test_area_cascade_options(programme_officer_kayes: User) -> None:
     )
     assert 'value="ML0105"' in body  # Kita cercle
     assert "ML0501" not in body
+
+
+def test_history_shows_plain_values_whole(programme_officer_kayes: User) -> None:
+    from jigi.registry import services
+
+    created = services.register_household(
+        actor=programme_officer_kayes,
+        commune="ML010312",
+        household={"village": "Plateau", "registered_on": "2026-02-01", "source": "survey"},
+        members=[
+            services.NewMember(
+                values={
+                    "given_names": "Moussa",
+                    "family_name": "Keïta",
+                    "sex": "M",
+                    "birth_date": "1970-01-01",
+                    "relationship": "head",
+                }
+            )
+        ],
+    )
+    body = signed_in(programme_officer_kayes).get(f"/registry/{created.code}/").content.decode()
+    assert "ML010312" in body
+    assert "M → L" not in body
