@@ -47,21 +47,31 @@ def _header() -> list[str]:
     ]
 
 
+def _cell(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
+        return f"'{value}"
+    return value
+
+
 def _lines(households: Any) -> Iterator[list[Any]]:
     for household in households.iterator(chunk_size=2000):
         commune = household.commune
         yield [
-            household.code,
-            commune.parent.parent.name,
-            commune.parent.name,
-            commune.name,
-            commune.pcode,
-            household.village,
-            f"{household.head_given_names or ''} {household.head_family_name or ''}".strip(),
-            household.member_count or 0,
-            household.get_displacement_display(),
-            household.get_status_display(),
-            household.registered_on.isoformat(),
+            _cell(value)
+            for value in [
+                household.code,
+                commune.parent.parent.name,
+                commune.parent.name,
+                commune.name,
+                commune.pcode,
+                household.village,
+                f"{household.head_given_names or ''} {household.head_family_name or ''}".strip(),
+                household.member_count or 0,
+                household.get_displacement_display(),
+                household.get_status_display(),
+                household.registered_on.isoformat(),
+            ]
         ]
 
 

@@ -58,7 +58,7 @@ class HouseholdSearchForm(forms.Form):
         )
 
     def area(self) -> str:
-        data = self.cleaned_data
+        data = getattr(self, "cleaned_data", {})
         return str(data.get("commune") or data.get("cercle") or data.get("region") or "")
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -325,9 +326,7 @@ class NameToken(models.Model):
     """
 
     individual = models.ForeignKey(Individual, on_delete=models.CASCADE, related_name="name_tokens")
-    household = models.ForeignKey(
-        Household, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
     token = models.CharField(max_length=60)
 
     class Meta:
@@ -345,9 +344,7 @@ class NamePair(models.Model):
     everyone named Mamadou with everyone named Traoré."""
 
     individual = models.ForeignKey(Individual, on_delete=models.CASCADE, related_name="name_pairs")
-    household = models.ForeignKey(
-        Household, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
     pair = models.CharField(max_length=121)
 
     class Meta:
@@ -412,7 +409,14 @@ class ChangeRequest(models.Model):
         Individual, on_delete=models.PROTECT, null=True, blank=True, related_name="change_requests"
     )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
-    payload = models.JSONField(_("modifications proposées"), default=dict)
+    payload = models.JSONField(
+        _("modifications proposées"), default=dict, encoder=DjangoJSONEncoder
+    )
+    base_version = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Version du dossier sur laquelle la demande a été faite."),
+    )
     reason = models.CharField(_("motif"), max_length=300)
     status = models.CharField(
         _("statut"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True

@@ -110,6 +110,10 @@ def _clean_fields(
             cleaned[name] = field.clean(value, None)  # type: ignore[union-attr]
         except ValidationError as exc:
             errors.setdefault(key, []).extend(exc.messages)
+        except (TypeError, ValueError):  # e.g. a number or a list where a date is expected
+            errors.setdefault(key, []).append(
+                _("Valeur invalide : %(value)s.") % {"value": repr(raw)[:40]}
+            )
     return cleaned
 
 
@@ -209,7 +213,7 @@ def clean_member(
             errors.setdefault(f"{prefix}birth_date", []).append(
                 _("La date de naissance est dans le futur.")
             )
-        elif today.year - birth.year > MAX_AGE_YEARS:
+        elif age_on(birth, today) > MAX_AGE_YEARS:
             errors.setdefault(f"{prefix}birth_date", []).append(
                 _("Âge de plus de %(max)d ans : vérifiez la date de naissance.")
                 % {"max": MAX_AGE_YEARS}
@@ -228,13 +232,22 @@ def clean_member(
     return cleaned
 
 
+def age_on(birth: date, today: date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
 def normalise_document_number(kind: str, number: str) -> str:
     return "".join(ch for ch in number.upper() if ch.isalnum())
 
 
 def clean_documents(
-    documents: list[dict[str, Any]], errors: dict[str, list[str]], prefix: str = ""
+    documents: list[dict[str, Any]],
+    errors: dict[str, list[str]],
+    prefix: str = "",
+    seen: set[tuple[str, str]] | None = None,
 ) -> list[dict[str, Any]]:
+    """Documents of one member; ``seen`` carries numbers already given in the same request."""
+    seen = set() if seen is None else seen
     cleaned_documents = []
     for index, values in enumerate(documents):
         key = f"{prefix}documents.{index}."
@@ -253,6 +266,12 @@ def clean_documents(
                 % {"value": number}
             )
             continue
+        if (kind, normalised) in seen:
+            errors.setdefault(f"{key}number", []).append(
+                _("Ce numéro de pièce est donné deux fois : %(value)s.") % {"value": number}
+            )
+            continue
+        seen.add((kind, normalised))
         if IdentityDocument.objects.filter(kind=kind, number_normalised=normalised).exists():
             errors.setdefault(f"{key}number", []).append(
                 _("Ce numéro de pièce est déjà enregistré dans le registre : %(value)s.")
@@ -289,7 +308,7 @@ def check_composition(
         return
     birth = heads[0].get("birth_date")
     if isinstance(birth, date) and not is_child_headed:
-        age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+        age = age_on(birth, today)
         if age < ADULT_AGE:
             errors.setdefault("members", []).append(
                 _(

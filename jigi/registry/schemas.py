@@ -3,6 +3,7 @@ from typing import Any
 
 from ninja import Field, Schema
 from ninja.orm import create_schema
+from pydantic import ConfigDict
 
 from jigi.registry.models import Household, IdentityDocument, Individual
 from jigi.registry.rules import DOCUMENT_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS
@@ -35,10 +36,14 @@ class OriginMixin(Schema):
 
 
 class HouseholdAttributesIn(HouseholdAttributes, OriginMixin):  # type: ignore[misc,valid-type]
-    pass
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not ignored
 
 
-class MemberIn(MemberAttributes):  # type: ignore[misc,valid-type]
+class MemberChanges(MemberAttributes):  # type: ignore[misc,valid-type]
+    model_config = ConfigDict(extra="forbid")
+
+
+class MemberIn(MemberChanges):
     documents: list[DocumentIn] = []  # type: ignore[valid-type]
 
 
@@ -55,40 +60,40 @@ class HouseholdPatch(Schema):
 
 class MemberPatch(Schema):
     version: int
-    changes: MemberAttributes  # type: ignore[valid-type]
+    changes: MemberChanges
 
 
 class MemberExitIn(Schema):
     status: str = Field(..., description="deceased or moved_out")
     on: date
-    reason: str
+    reason: str = Field(..., max_length=300)
     new_head: int | None = Field(
         None, description="id of the member who becomes head, when the head leaves"
     )
 
 
 class MoveIn(Schema):
-    commune: str
-    village: str
-    reason: str
+    commune: str = Field(..., max_length=12)
+    village: str = Field(..., max_length=120)
+    reason: str = Field(..., max_length=300)
 
 
 class SplitIn(Schema):
     members: list[int]
     new_head: int
-    village: str = ""
-    reason: str
+    village: str = Field("", max_length=120)
+    reason: str = Field(..., max_length=300)
 
 
 class ChangeRequestIn(Schema):
     kind: str
-    reason: str
+    reason: str = Field(..., max_length=300)
     member: int | None = None
     payload: dict[str, Any] = {}
 
 
 class ReviewIn(Schema):
-    comment: str = ""
+    comment: str = Field("", max_length=300)
 
 
 class DocumentOut(Schema):

@@ -46,15 +46,20 @@ def households_matching_names(text: str) -> QuerySet[Any, Any]:
     """Ids of households with a member having, for every word typed, a name word that starts
     with it ("trao awa" finds the household of Awa Traoré).
 
-    Two or more words start from the name pairs (the first word whole, the start of the
-    second), which finds the few people having both at once; if that finds nobody, because the
-    first word was itself cut short, the words are matched one by one. Both indexes carry the
-    household, so the search never reads a person's row.
+    When the first word is a whole name word (no longer word starts with it), two or more
+    words start from the name pairs (that word, then the start of the second), which finds the
+    few people having both at once; otherwise the words are matched one by one. Both indexes
+    carry the household, so the search never reads a person's row.
     """
     typed = fold(text).replace("-", " ").replace("'", " ").split()[:5]
     if not typed:
         return NameToken.objects.none().values("household_id")
-    if len(typed) >= 2:
+    first_is_whole = not (
+        NameToken.objects.filter(prefix_q("token", typed[0][:60]))
+        .exclude(token=typed[0][:60])
+        .exists()
+    )
+    if len(typed) >= 2 and first_is_whole:
         pairs = NamePair.objects.filter(prefix_q("pair", f"{typed[0]} {typed[1]}"))
         for word in typed[2:]:
             pairs = pairs.filter(individual_id__in=_having_word(word))

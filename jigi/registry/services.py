@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jigi.accounts.models import User
 from jigi.accounts.policy import can, has_perm
@@ -164,10 +165,11 @@ def register_household(
     values = rules.clean_household(household, errors, partial=False)
     rules.check_displacement(values, errors)
     cleaned_members = []
+    seen: set[tuple[str, str]] = set()
     for index, member in enumerate(members):
         prefix = f"members.{index}."
         cleaned = rules.clean_member(member.values, errors, partial=False, prefix=prefix)
-        documents = rules.clean_documents(list(member.documents), errors, prefix=prefix)
+        documents = rules.clean_documents(list(member.documents), errors, prefix=prefix, seen=seen)
         cleaned_members.append((cleaned, documents))
     if not members:
         errors.setdefault("members", []).append(_("Un ménage a au moins un membre."))
@@ -267,6 +269,10 @@ def add_member(
 ) -> Individual:
     _require(actor, Perm.REGISTRY_EDIT, household)
     errors: dict[str, list[str]] = {}
+    if household.status != Household.Status.ACTIVE:
+        errors["household"] = [
+            _("Ce ménage n'est plus actif : on ne peut pas y ajouter de membre.")
+        ]
     cleaned = rules.clean_member(values, errors, partial=False)
     cleaned_documents = rules.clean_documents(documents or [], errors)
     rules.check_composition(
@@ -275,18 +281,24 @@ def add_member(
         errors=errors,
     )
     rules.raise_if(errors)
-    with transaction.atomic():
-        member = _create_member(household, cleaned, cleaned_documents)
-        Household.objects.filter(pk=household.pk).update(version=F("version") + 1)
-        record(
-            actor=actor,
-            action="registry.member_added",
-            target=member,
-            changes={
-                "household": household.code,
-                **{key: [None, _as_value(value)] for key, value in cleaned.items()},
-            },
-        )
+    try:
+        with transaction.atomic():
+            member = _create_member(household, cleaned, cleaned_documents)
+            Household.objects.filter(pk=household.pk).update(version=F("version") + 1)
+            record(
+                actor=actor,
+                action="registry.member_added",
+                target=member,
+                changes={
+                    "household": household.code,
+                    **{key: [None, _as_value(value)] for key, value in cleaned.items()},
+                },
+            )
+    except IntegrityError:  # the same document registered by someone else meanwhile
+        raise InvalidInput(
+            _("Ce numéro de pièce vient d'être enregistré ailleurs."),
+            {"documents": [_("Numéro déjà enregistré.")]},
+        ) from None
     return member
 
 
@@ -296,7 +308,15 @@ def update_member(
     """Correct a member's names, birth date, phone … at the version seen."""
     _require(actor, Perm.REGISTRY_EDIT, member.household)
     errors: dict[str, list[str]] = {}
+    if member.status != Individual.Status.ALIVE:
+        errors["status"] = [_("Ce membre n'est plus dans le ménage : sa fiche ne se modifie plus.")]
     cleaned = rules.clean_member(changes, errors, partial=True)
+    sex = cleaned.get("sex", member.sex)
+    pregnancy = cleaned.get("pregnancy", member.pregnancy)
+    if pregnancy and sex == Individual.Sex.MALE:
+        errors.setdefault("pregnancy", []).append(
+            _("Seule une femme peut être enceinte ou allaitante.")
+        )
     if {"relationship", "birth_date"} & set(cleaned):
         rules.check_composition(
             _living_members(member.household, replacing=member, with_values=cleaned),
@@ -325,37 +345,59 @@ def record_member_exit(
     reason: str,
     new_head: Individual | None = None,
 ) -> Individual:
-    """Mark a member deceased or moved out; a departing head is replaced by ``new_head``."""
+    """Mark a member deceased or moved out; a departing head is replaced by ``new_head``, who
+    must be present and an adult unless the household is flagged child-headed.
+
+    The member and the new head are locked and checked again inside the transaction, so two
+    exits saved at the same moment cannot leave a household without a head.
+    """
     _require(actor, Perm.REGISTRY_EDIT, member.household)
     errors: dict[str, list[str]] = {}
     if status not in {Individual.Status.DECEASED, Individual.Status.MOVED_OUT}:
         errors["status"] = [_("Choisissez « décédé » ou « parti du ménage ».")]
-    if member.status != Individual.Status.ALIVE:
-        errors["status"] = [_("Ce membre n'est déjà plus présent dans le ménage.")]
     if on > timezone.localdate():
         errors["on"] = [_("La date ne peut pas être dans le futur.")]
     if not reason.strip():
         errors["reason"] = [str(REQUIRED)]
-    is_head = member.relationship == Individual.Relationship.HEAD
-    others_alive = member.household.members.filter(status=Individual.Status.ALIVE).exclude(
-        pk=member.pk
-    )
-    if is_head and others_alive.exists():
-        if (
-            new_head is None
-            or new_head.household_id != member.household_id
-            or new_head.pk == member.pk
-        ):
-            errors["new_head"] = [
-                _("Le chef de ménage part : désignez le nouveau chef parmi les membres présents.")
-            ]
-        elif new_head.status != Individual.Status.ALIVE:
-            errors["new_head"] = [_("Le nouveau chef doit être un membre présent.")]
     rules.raise_if(errors)
     with transaction.atomic():
-        _update_versioned(
-            member, None, {"status": status, "status_on": on, "status_reason": reason.strip()}
+        locked = Individual.objects.select_for_update().get(pk=member.pk)
+        household = Household.objects.select_for_update().get(pk=locked.household_id)
+        if locked.status != Individual.Status.ALIVE:
+            errors["status"] = [_("Ce membre n'est déjà plus présent dans le ménage.")]
+        others_alive = household.members.filter(status=Individual.Status.ALIVE).exclude(
+            pk=locked.pk
         )
+        is_head = locked.relationship == Individual.Relationship.HEAD
+        heir = None
+        if is_head and others_alive.exists():
+            heir = (
+                others_alive.select_for_update().filter(pk=new_head.pk).first()
+                if new_head
+                else None
+            )
+            if heir is None:
+                errors["new_head"] = [
+                    _(
+                        "Le chef de ménage part : désignez le nouveau chef parmi les membres présents."
+                    )
+                ]
+            else:
+                remaining = [
+                    {
+                        "relationship": "head" if m.pk == heir.pk else m.relationship,
+                        "birth_date": m.birth_date,
+                    }
+                    for m in others_alive
+                ]
+                rules.check_composition(
+                    remaining, is_child_headed=household.is_child_headed, errors=errors
+                )
+        rules.raise_if(errors)
+        _update_versioned(
+            locked, None, {"status": status, "status_on": on, "status_reason": reason.strip()}
+        )
+        member.refresh_from_db()
         record(
             actor=actor,
             action="registry.member_exit",
@@ -366,21 +408,22 @@ def record_member_exit(
                 "reason": reason.strip(),
             },
         )
-        if is_head and new_head is not None:
-            _update_versioned(new_head, None, {"relationship": Individual.Relationship.HEAD})
+        if heir is not None:
+            previous = heir.relationship
+            _update_versioned(heir, None, {"relationship": Individual.Relationship.HEAD})
             record(
                 actor=actor,
                 action="registry.head_changed",
-                target=new_head,
-                changes={"relationship": ["", "head"]},
+                target=heir,
+                changes={"relationship": [previous, Individual.Relationship.HEAD]},
             )
         if not others_alive.exists():
             _update_versioned(
-                member.household,
+                household,
                 None,
                 {"status": Household.Status.DISSOLVED, "status_reason": reason.strip()},
             )
-            record(actor=actor, action="registry.household_dissolved", target=member.household)
+            record(actor=actor, action="registry.household_dissolved", target=household)
     return member
 
 
@@ -453,6 +496,13 @@ def split_household(
         errors["members"] = [
             _("Le chef de ménage reste : il ne peut pas partir avec le nouveau ménage.")
         ]
+    new_head = next((m for m in leaving if m.pk == new_head_id), None)
+    if new_head is not None:
+        rules.check_composition(
+            [{"relationship": "head", "birth_date": new_head.birth_date}],
+            is_child_headed=False,
+            errors=errors,
+        )
     rules.raise_if(errors)
     today = timezone.localdate()
     with transaction.atomic():
@@ -528,12 +578,11 @@ def propose_change(
         rules.clean_household(payload, errors, partial=True)
     elif kind == ChangeRequest.Kind.MOVE_HOUSEHOLD:
         rules.clean_commune(payload.get("commune"), errors)
-    elif kind == ChangeRequest.Kind.MEMBER_EXIT and payload.get("status") not in {
-        "deceased",
-        "moved_out",
-    }:
-        errors["status"] = [_("Choisissez « décédé » ou « parti du ménage ».")]
-    if not payload and kind != ChangeRequest.Kind.MEMBER_EXIT:
+        if not isinstance(payload.get("village"), str) or not payload["village"].strip():
+            errors["village"] = [str(REQUIRED)]
+    elif kind == ChangeRequest.Kind.MEMBER_EXIT and member is not None:
+        _check_exit_proposal(household, member, payload, errors)
+    if not payload:
         errors.setdefault("payload", []).append(_("Aucune modification proposée."))
     rules.raise_if(errors)
     with transaction.atomic():
@@ -544,6 +593,7 @@ def propose_change(
             payload=payload,
             reason=reason.strip(),
             requested_by=actor,
+            base_version=(member or household).version,
         )
         record(
             actor=actor,
@@ -552,6 +602,30 @@ def propose_change(
             changes={"kind": kind, "payload": payload},
         )
     return request
+
+
+def _check_exit_proposal(
+    household: Household, member: Individual, payload: dict[str, Any], errors: dict[str, list[str]]
+) -> None:
+    """A proposed exit must be complete enough to be applied as it stands."""
+    if payload.get("status") not in {"deceased", "moved_out"}:
+        errors["status"] = [_("Choisissez « décédé » ou « parti du ménage ».")]
+    try:
+        on = date.fromisoformat(str(payload.get("on")))
+    except ValueError:
+        errors["on"] = [_("Date attendue au format AAAA-MM-JJ.")]
+    else:
+        if on > timezone.localdate():
+            errors["on"] = [_("La date ne peut pas être dans le futur.")]
+    if member.status != Individual.Status.ALIVE:
+        errors["member"] = [_("Ce membre n'est déjà plus présent dans le ménage.")]
+    others = household.members.filter(status=Individual.Status.ALIVE).exclude(pk=member.pk)
+    if member.relationship == Individual.Relationship.HEAD and others.exists():
+        new_head = payload.get("new_head")
+        if not isinstance(new_head, int) or not others.filter(pk=new_head).exists():
+            errors["new_head"] = [
+                _("Le chef de ménage part : désignez le nouveau chef parmi les membres présents.")
+            ]
 
 
 def approve_change(*, actor: User, change: ChangeRequest, comment: str = "") -> ChangeRequest:
@@ -565,38 +639,47 @@ def approve_change(*, actor: User, change: ChangeRequest, comment: str = "") -> 
         if locked.status != ChangeRequest.Status.PENDING:
             raise Conflict(_("Cette demande a déjà été traitée."))
         household = change.household
-        if change.kind == ChangeRequest.Kind.CORRECT_HOUSEHOLD:
-            update_household(
-                actor=actor, household=household, expected_version=None, changes=payload
-            )
-        elif change.kind == ChangeRequest.Kind.MOVE_HOUSEHOLD:
-            move_household(
-                actor=actor,
-                household=household,
-                expected_version=None,
-                commune=payload.get("commune", ""),
-                village=payload.get("village", household.village),
-                reason=change.reason,
-            )
-        elif change.kind == ChangeRequest.Kind.ADD_MEMBER:
-            add_member(actor=actor, household=household, values=payload)
-        elif change.kind == ChangeRequest.Kind.CORRECT_MEMBER and change.individual is not None:
-            update_member(
-                actor=actor, member=change.individual, expected_version=None, changes=payload
-            )
-        elif change.kind == ChangeRequest.Kind.MEMBER_EXIT and change.individual is not None:
-            new_head_id = payload.get("new_head")
-            new_head = (
-                household.members.filter(pk=int(new_head_id)).first() if new_head_id else None
-            )
-            record_member_exit(
-                actor=actor,
-                member=change.individual,
-                status=payload.get("status", ""),
-                on=date.fromisoformat(payload.get("on") or timezone.localdate().isoformat()),
-                reason=change.reason,
-                new_head=new_head,
-            )
+        try:
+            if change.kind == ChangeRequest.Kind.CORRECT_HOUSEHOLD:
+                update_household(
+                    actor=actor,
+                    household=household,
+                    expected_version=change.base_version,
+                    changes=payload,
+                )
+            elif change.kind == ChangeRequest.Kind.MOVE_HOUSEHOLD:
+                move_household(
+                    actor=actor,
+                    household=household,
+                    expected_version=change.base_version,
+                    commune=payload.get("commune", ""),
+                    village=payload.get("village", household.village),
+                    reason=change.reason,
+                )
+            elif change.kind == ChangeRequest.Kind.ADD_MEMBER:
+                add_member(actor=actor, household=household, values=payload)
+            elif change.kind == ChangeRequest.Kind.CORRECT_MEMBER and change.individual is not None:
+                update_member(
+                    actor=actor,
+                    member=change.individual,
+                    expected_version=change.base_version,
+                    changes=payload,
+                )
+            elif change.kind == ChangeRequest.Kind.MEMBER_EXIT and change.individual is not None:
+                new_head_id = payload.get("new_head")
+                new_head = (
+                    household.members.filter(pk=int(new_head_id)).first() if new_head_id else None
+                )
+                record_member_exit(
+                    actor=actor,
+                    member=change.individual,
+                    status=payload.get("status", ""),
+                    on=date.fromisoformat(payload.get("on") or timezone.localdate().isoformat()),
+                    reason=change.reason,
+                    new_head=new_head,
+                )
+        except Conflict:
+            raise Conflict(str(STALE_REQUEST)) from None
         _close(change, actor, ChangeRequest.Status.APPROVED, comment)
     return change
 
@@ -609,6 +692,12 @@ def reject_change(*, actor: User, change: ChangeRequest, comment: str) -> Change
     with transaction.atomic():
         _close(change, actor, ChangeRequest.Status.REJECTED, comment)
     return change
+
+
+STALE_REQUEST = gettext_lazy(
+    "Le dossier a changé depuis cette demande : rejetez-la et demandez-en une nouvelle "
+    "sur les valeurs actuelles."
+)
 
 
 def _check_pending(change: ChangeRequest, actor: User) -> None:

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,9 +46,12 @@ def _user(request: HttpRequest, perm: str = Perm.REGISTRY_VIEW) -> User:
 
 
 def _filters(form: HouseholdSearchForm) -> selectors.HouseholdFilters:
-    if not form.is_valid():
+    """The filters that are valid; an invalid one (e.g. a commune left over from another
+    cercle) is dropped and shown as an error, the others still apply."""
+    if not form.is_bound:
         return selectors.HouseholdFilters()
-    data = form.cleaned_data
+    form.is_valid()
+    data = {name: form.cleaned_data.get(name, "") for name in form.fields}
     return selectors.HouseholdFilters(
         q=data["q"],
         phone=data["phone"],
@@ -101,11 +105,17 @@ def household_export(request: HttpRequest) -> HttpResponseBase:
     form = HouseholdSearchForm(request.GET or None)
     filters = _filters(form)
     file_format = request.GET.get("format", "csv")
+    if form.errors:
+        messages.error(
+            request,
+            _("Corrigez les filtres avant d'exporter : l'export suivrait d'autres filtres."),
+        )
+        return redirect(f"{reverse('registry:households')}?{request.GET.urlencode()}")
     try:
         export = exports.export_households(actor=user, filters=filters, file_format=file_format)
     except InvalidInput as exc:
         messages.error(request, str(exc))
-        return redirect(f"{request.path.rsplit('export/', 1)[0]}?{request.GET.urlencode()}")
+        return redirect(f"{reverse('registry:households')}?{request.GET.urlencode()}")
     response: HttpResponseBase
     if file_format == "xlsx":
         response = HttpResponse(export.content, content_type=exports.XLSX_TYPE)
