@@ -35,7 +35,7 @@ def domain_errors(view: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def add_errors_to_form(form: forms.Form, error: InvalidInput) -> None:
+def add_errors_to_form(form: forms.BaseForm, error: InvalidInput) -> None:
     """Show a service's InvalidInput next to the fields it names (or at the top)."""
     placed = False
     for field, messages in error.errors.items():

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from jigi.accounts.models import User
@@ -14,6 +14,7 @@ from jigi.registry.models import ChangeRequest, Household, Individual
 from jigi.registry.schemas import (
     ChangeRequestIn,
     ChangeRequestOut,
+    DocumentIn,
     HouseholdIn,
     HouseholdOut,
     HouseholdPatch,
@@ -212,3 +213,43 @@ def reject_change(request: HttpRequest, request_id: int, payload: ReviewIn) -> C
     user = _user(request)
     change = selectors.get_change_request_for(user, request_id)
     return services.reject_change(actor=user, change=change, comment=payload.comment)
+
+
+class HeadIn(Schema):
+    new_head: int
+    former_head_relationship: str
+
+
+@router.post("/households/{code}/head", response=HouseholdOut)
+def change_head(request: HttpRequest, code: str, payload: HeadIn) -> Household:
+    """Hand the headship to another present member; the former head gets a new relationship."""
+    user = _user(request)
+    household = selectors.get_household_for(user, code)
+    new_head = selectors.get_member_for(user, payload.new_head)
+    services.change_head(
+        actor=user,
+        household=household,
+        new_head=new_head,
+        former_head_relationship=payload.former_head_relationship,
+    )
+    return selectors.get_household_for(user, code)
+
+
+@router.post("/members/{member_id}/documents", response={201: MemberOut})
+def add_document(request: HttpRequest, member_id: int, payload: DocumentIn) -> Status[Individual]:  # type: ignore[valid-type]
+    user = _user(request)
+    member = selectors.get_member_for(user, member_id)
+    services.add_document(actor=user, member=member, values=_document_values(payload))
+    return Status(201, selectors.get_member_for(user, member_id))
+
+
+class RemoveIn(Schema):
+    reason: str = Field(..., max_length=300)
+
+
+@router.post("/documents/{document_id}/remove", response={204: None})
+def remove_document(request: HttpRequest, document_id: int, payload: RemoveIn) -> Status[None]:
+    user = _user(request)
+    document = selectors.get_document_for(user, document_id)
+    services.remove_document(actor=user, document=document, reason=payload.reason)
+    return Status(204, None)

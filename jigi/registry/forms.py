@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jigi.core.models import AdminArea
-from jigi.registry.models import Household, Individual
+from jigi.registry.models import Household, IdentityDocument, Individual
 from jigi.registry.rules import HOUSEHOLD_FIELDS, MEMBER_FIELDS
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -198,3 +198,36 @@ class ReasonForm(forms.Form):
 
 class ReviewForm(forms.Form):
     comment = forms.CharField(label=_("Commentaire"), max_length=300, required=False)
+
+
+class HeadForm(forms.Form):
+    new_head = forms.ModelChoiceField(
+        label=_("Nouveau chef de ménage"), queryset=Individual.objects.none()
+    )
+    former_head_relationship = forms.ChoiceField(
+        label=_("Lien de l'ancien chef avec le nouveau"),
+        choices=[
+            c for c in Individual.Relationship.choices if c[0] != Individual.Relationship.HEAD
+        ],
+    )
+
+    def __init__(self, *args: Any, household: Household, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        living = household.members.filter(status=Individual.Status.ALIVE).exclude(
+            relationship=Individual.Relationship.HEAD
+        )
+        cast("forms.ModelChoiceField[Any]", self.fields["new_head"]).queryset = living
+
+
+class DocumentForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = IdentityDocument
+        fields = ["kind", "number", "issuer", "issued_on"]
+        widgets = {"issued_on": DATE_INPUT}
+
+    def values(self) -> dict[str, Any]:
+        return {
+            name: (value.isoformat() if hasattr(value, "isoformat") else value)
+            for name, value in self.cleaned_data.items()
+            if value not in (None, "")
+        }

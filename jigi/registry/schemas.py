@@ -97,6 +97,7 @@ class ReviewIn(Schema):
 
 
 class DocumentOut(Schema):
+    id: int
     kind: str
     number: str
     issuer: str

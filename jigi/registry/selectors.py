@@ -13,7 +13,7 @@ from jigi.accounts.policy import get_visible_or_404, has_perm, visible
 from jigi.accounts.roles import Perm
 from jigi.audit.models import AuditEntry
 from jigi.core.codes import normalise_code
-from jigi.core.errors import InvalidInput
+from jigi.core.errors import InvalidInput, NotFound
 from jigi.core.phones import normalise_phone
 from jigi.core.text import fold, prefix_q
 from jigi.registry.models import (
@@ -163,6 +163,18 @@ def get_member_for(user: User, member_id: int) -> Individual:
     return get_visible_or_404(
         user, Individual.objects.select_related("household__commune"), pk=member_id
     )
+
+
+def get_document_for(user: User, document_id: int) -> IdentityDocument:
+    member_ids = visible(user, Individual.objects.all()).values("pk")
+    if not has_perm(user, Perm.REGISTRY_VIEW):
+        member_ids = Individual.objects.none().values("pk")
+    try:
+        return IdentityDocument.objects.select_related("individual__household").get(
+            pk=document_id, individual__in=member_ids
+        )
+    except IdentityDocument.DoesNotExist:
+        raise NotFound("document") from None
 
 
 def history_of(household: Household, limit: int = 100) -> QuerySet[AuditEntry]:

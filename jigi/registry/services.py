@@ -427,6 +427,99 @@ def record_member_exit(
     return member
 
 
+def change_head(
+    *, actor: Actor, household: Household, new_head: Individual, former_head_relationship: str
+) -> Household:
+    """Hand the headship to another present member while the former head stays, in one step
+    (setting either relationship alone would leave two heads or none for a moment)."""
+    _require(actor, Perm.REGISTRY_EDIT, household)
+    errors: dict[str, list[str]] = {}
+    if former_head_relationship not in Individual.Relationship.values or (
+        former_head_relationship == Individual.Relationship.HEAD
+    ):
+        errors["former_head_relationship"] = [_("Choisissez le nouveau lien de l'ancien chef.")]
+    rules.raise_if(errors)
+    with transaction.atomic():
+        Household.objects.select_for_update().get(pk=household.pk)
+        living = household.members.select_for_update().filter(status=Individual.Status.ALIVE)
+        heir = living.filter(pk=new_head.pk).first()
+        former = living.filter(relationship=Individual.Relationship.HEAD).first()
+        if heir is None or former is None or heir.pk == former.pk:
+            errors["new_head"] = [_("Choisissez un autre membre présent du ménage.")]
+        else:
+            members = [
+                {
+                    "relationship": "head" if m.pk == heir.pk else m.relationship,
+                    "birth_date": m.birth_date,
+                }
+                for m in living
+                if m.pk != former.pk
+            ]
+            rules.check_composition(
+                members, is_child_headed=household.is_child_headed, errors=errors
+            )
+        rules.raise_if(errors)
+        assert heir is not None  # noqa: S101 (checked just above)
+        assert former is not None  # noqa: S101 (checked just above)
+        previous = heir.relationship
+        _update_versioned(former, None, {"relationship": former_head_relationship})
+        _update_versioned(heir, None, {"relationship": Individual.Relationship.HEAD})
+        Household.objects.filter(pk=household.pk).update(version=F("version") + 1)
+        record(
+            actor=actor,
+            action="registry.head_changed",
+            target=heir,
+            changes={
+                "relationship": [previous, Individual.Relationship.HEAD],
+                "former_head": str(former),
+            },
+        )
+    return household
+
+
+def add_document(*, actor: Actor, member: Individual, values: dict[str, Any]) -> IdentityDocument:
+    """Record an identity document shown after registration (NINA checked, numbers unique)."""
+    _require(actor, Perm.REGISTRY_EDIT, member.household)
+    errors: dict[str, list[str]] = {}
+    if member.status != Individual.Status.ALIVE:
+        errors["status"] = [_("Ce membre n'est plus dans le ménage : sa fiche ne se modifie plus.")]
+    cleaned = rules.clean_documents([values], errors)
+    rules.raise_if(errors)
+    try:
+        with transaction.atomic():
+            document = IdentityDocument.objects.create(individual=member, **cleaned[0])
+            record(
+                actor=actor,
+                action="registry.document_added",
+                target=member,
+                changes={"document": [None, f"{document.kind} {document.number}"]},
+            )
+    except IntegrityError:
+        raise InvalidInput(
+            _("Ce numéro de pièce vient d'être enregistré ailleurs."),
+            {"number": [_("Numéro déjà enregistré.")]},
+        ) from None
+    return document
+
+
+def remove_document(*, actor: Actor, document: IdentityDocument, reason: str) -> None:
+    """Remove a document recorded by mistake; the history keeps what it was and why."""
+    _require(actor, Perm.REGISTRY_EDIT, document.individual.household)
+    if not reason.strip():
+        raise InvalidInput(str(REQUIRED), {"reason": [str(REQUIRED)]})
+    with transaction.atomic():
+        record(
+            actor=actor,
+            action="registry.document_removed",
+            target=document.individual,
+            changes={
+                "document": [f"{document.kind} {document.number}", None],
+                "reason": reason.strip(),
+            },
+        )
+        document.delete()
+
+
 def move_household(
     *,
     actor: Actor,

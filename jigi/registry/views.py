@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from jigi.accounts.models import User
 from jigi.accounts.policy import has_perm
@@ -24,6 +25,8 @@ from jigi.core.models import AdminArea
 from jigi.core.text import prefix_q
 from jigi.registry import exports, selectors, services
 from jigi.registry.forms import (
+    DocumentForm,
+    HeadForm,
     HouseholdForm,
     HouseholdSearchForm,
     MemberExitForm,
@@ -362,6 +365,71 @@ def household_split(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request, "registry/edit_form.html", {"household": household, "form": form, "title": title}
     )
+
+
+@login_required
+@domain_errors
+def household_head(request: HttpRequest, code: str) -> HttpResponse:
+    user = _user(request, Perm.REGISTRY_EDIT)
+    household = selectors.get_household_for(user, code)
+    form = HeadForm(request.POST or None, household=household)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_head(
+                actor=user,
+                household=household,
+                new_head=form.cleaned_data["new_head"],
+                former_head_relationship=form.cleaned_data["former_head_relationship"],
+            )
+        except InvalidInput as exc:
+            add_errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Nouveau chef de ménage enregistré."))
+            return redirect("registry:household_detail", code=household.code)
+    title = _("Changer de chef de ménage — %(code)s") % {"code": household.code}
+    return render(
+        request, "registry/edit_form.html", {"household": household, "form": form, "title": title}
+    )
+
+
+@login_required
+@domain_errors
+def document_add(request: HttpRequest, member_id: int) -> HttpResponse:
+    user = _user(request, Perm.REGISTRY_EDIT)
+    member = selectors.get_member_for(user, member_id)
+    form = DocumentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_document(actor=user, member=member, values=form.values())
+        except InvalidInput as exc:
+            add_errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Pièce d'identité ajoutée."))
+            return redirect("registry:household_detail", code=member.household.code)
+    title = _("Ajouter une pièce d'identité à %(name)s") % {"name": member}
+    return render(
+        request,
+        "registry/edit_form.html",
+        {"household": member.household, "form": form, "title": title},
+    )
+
+
+@login_required
+@require_POST
+@domain_errors
+def document_remove(request: HttpRequest, document_id: int) -> HttpResponse:
+    user = _user(request, Perm.REGISTRY_EDIT)
+    document = selectors.get_document_for(user, document_id)
+    code = document.individual.household.code
+    try:
+        services.remove_document(
+            actor=user, document=document, reason=request.POST.get("reason", "")
+        )
+    except InvalidInput:
+        messages.error(request, _("Donnez le motif du retrait de la pièce."))
+    else:
+        messages.success(request, _("Pièce d'identité retirée."))
+    return redirect("registry:household_detail", code=code)
 
 
 @login_required

@@ -15,6 +15,8 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "registry.member_exit": _("Sortie d'un membre"),
     "registry.member_moved": _("Membre parti dans un nouveau ménage"),
     "registry.head_changed": _("Nouveau chef de ménage"),
+    "registry.document_added": _("Pièce d'identité ajoutée"),
+    "registry.document_removed": _("Pièce d'identité retirée"),
     "registry.change_requested": _("Demande de modification"),
     "registry.change_approved": _("Demande approuvée"),
     "registry.change_rejected": _("Demande rejetée"),

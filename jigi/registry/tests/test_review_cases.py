@@ -258,3 +258,53 @@ def test_a_person_aged_exactly_120_is_accepted(programme_officer_kayes: User) ->
         },
     )
     assert member.pk
+
+
+def test_headship_is_handed_over_in_one_step(programme_officer_kayes: User) -> None:
+    household = HouseholdFactory.create(head={"given_names": "Moussa", "sex": "M"})
+    wife = IndividualFactory.create(household=household, given_names="Awa")
+    services.change_head(
+        actor=programme_officer_kayes,
+        household=household,
+        new_head=wife,
+        former_head_relationship="spouse",
+    )
+    relationships = dict(household.members.values_list("given_names", "relationship"))
+    assert relationships == {"Moussa": "spouse", "Awa": "head"}
+    kid = IndividualFactory.create(
+        household=household, given_names="Ali", birth_date=date(2020, 1, 1), relationship="child"
+    )
+    with pytest.raises(InvalidInput, match="ans"):
+        services.change_head(
+            actor=programme_officer_kayes,
+            household=household,
+            new_head=kid,
+            former_head_relationship="parent",
+        )
+
+
+def test_documents_are_added_and_removed_after_registration_with_history(
+    programme_officer_kayes: User,
+) -> None:
+    household = HouseholdFactory.create()
+    member = household.members.get()
+    client = signed_in(programme_officer_kayes)
+    created = client.post(
+        f"/api/v1/members/{member.pk}/documents",
+        {"kind": "nina", "number": "98765432101234K"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201
+    document_id = created.json()["documents"][0]["id"]
+    bad = client.post(
+        f"/api/v1/members/{member.pk}/documents",
+        {"kind": "nina", "number": "123"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422
+    assert "NINA mal formé" in bad.json()["errors"]["documents.0.number"][0]
+    client.post(f"/registry/documents/{document_id}/remove/", {"reason": "saisie erronée"})
+    assert not member.documents.exists()
+    page = client.get(f"/registry/{household.code}/").content.decode()
+    assert "Pièce d&#x27;identité retirée" in page or "Pièce d'identité retirée" in page
+    assert "98765432101234K" in page  # the history keeps what was removed
