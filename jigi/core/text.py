@@ -21,11 +21,14 @@ def prefix_q(path: str, prefix: str) -> Q:
 
     SQLite's LIKE ignores indexes here (it is case-insensitive), so SQLite gets the equivalent
     range ``prefix ≤ value < successor(prefix)``; PostgreSQL keeps ``LIKE 'prefix%'``, which its
-    pattern-ops indexes serve whatever the database collation.
+    pattern-ops indexes serve whatever the database collation. A foreign key may be named by
+    its column (``commune_id``): the range then needs no join on SQLite either.
     """
     if not prefix:
         return Q()
     if connection.vendor == "sqlite":
         successor = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         return Q(**{f"{path}__gte": prefix, f"{path}__lt": successor})
+    if path.endswith("_id"):  # a foreign key's column: LIKE goes through the key's target
+        path = f"{path[:-3]}__pk"
     return Q(**{f"{path}__startswith": prefix})
