@@ -48,7 +48,14 @@ from jigi.core.codes import make_code  # noqa: E402
 from jigi.core.models import AdminArea  # noqa: E402
 from jigi.core.refdata import load_admin_areas  # noqa: E402
 from jigi.core.text import fold  # noqa: E402
-from jigi.registry.models import Household, IdentityDocument, Individual, NamePair, NameToken  # noqa: E402
+from jigi.registry.models import (  # noqa: E402
+    Household,
+    IdentityDocument,
+    Individual,
+    NamePair,
+    NameToken,
+    NameWord,
+)
 from jigi.registry.services import REGION_PREFIXES, name_pairs, name_words  # noqa: E402
 
 FAMILY = ["Traoré", "Coulibaly", "Diarra", "Keïta", "Konaté", "Touré", "Maïga", "Cissé", "Diallo", "Sidibé",
@@ -121,6 +128,9 @@ def load(rng: random.Random) -> tuple[list[str], list[str]]:
                 for pair in name_pairs(words)
             )
         NameToken.objects.bulk_create(tokens, batch_size=5000)
+        NameWord.objects.bulk_create(
+            [NameWord(word=token.token) for token in tokens], batch_size=5000, ignore_conflicts=True
+        )
         NamePair.objects.bulk_create(pairs, batch_size=5000)
         documents = [
             IdentityDocument(

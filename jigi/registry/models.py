@@ -338,6 +338,16 @@ class NameToken(models.Model):
         return self.token
 
 
+class NameWord(models.Model):
+    """Every distinct name word of the register (a few thousand): tells a search at once
+    whether a typed word is whole or the start of longer names."""
+
+    word = models.CharField(max_length=60, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.word
+
+
 class NamePair(models.Model):
     """Two of an individual's name words, in either order ("mamadou traore", "traore mamadou"),
     so a two-word search starts from the few people who have both instead of intersecting

@@ -23,6 +23,7 @@ from jigi.registry.models import (
     Individual,
     NamePair,
     NameToken,
+    NameWord,
 )
 from jigi.registry.rules import normalise_document_number
 
@@ -54,10 +55,9 @@ def households_matching_names(text: str) -> QuerySet[Any, Any]:
     typed = fold(text).replace("-", " ").replace("'", " ").split()[:5]
     if not typed:
         return NameToken.objects.none().values("household_id")
-    first_is_whole = not (
-        NameToken.objects.filter(prefix_q("token", typed[0][:60]))
-        .exclude(token=typed[0][:60])
-        .exists()
+    first = typed[0][:60]
+    first_is_whole = (
+        not NameWord.objects.filter(prefix_q("word", first)).exclude(word=first).exists()
     )
     if len(typed) >= 2 and first_is_whole:
         pairs = NamePair.objects.filter(prefix_q("pair", f"{typed[0]} {typed[1]}"))

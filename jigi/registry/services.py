@@ -31,6 +31,7 @@ from jigi.registry.models import (
     Individual,
     NamePair,
     NameToken,
+    NameWord,
 )
 
 # Household code prefixes by region P-code (letters I, L, O, U never appear: see core.codes).
@@ -95,6 +96,7 @@ def _index_names(individual: Individual) -> None:
     NameToken.objects.filter(individual=individual).delete()
     NamePair.objects.filter(individual=individual).delete()
     words = name_words(folded)
+    NameWord.objects.bulk_create((NameWord(word=word) for word in words), ignore_conflicts=True)
     household_id = individual.household_id
     NameToken.objects.bulk_create(
         NameToken(individual=individual, household_id=household_id, token=word) for word in words

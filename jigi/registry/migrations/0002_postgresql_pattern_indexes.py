@@ -7,6 +7,7 @@ INDEXES = [
     ("registry_nametoken_token_like", "registry_nametoken", "token varchar_pattern_ops, household_id, individual_id"),
     ("registry_namepair_pair_like", "registry_namepair", "pair varchar_pattern_ops, household_id, individual_id"),
     ("registry_household_village_like", "registry_household", "village_folded varchar_pattern_ops"),
+    ("registry_nameword_word_like", "registry_nameword", "word varchar_pattern_ops"),
 ]
 
 
