@@ -29,7 +29,7 @@ from jigi.accounts.models import User
 from jigi.accounts.policy import has_perm
 from jigi.accounts.roles import Perm, Role
 from jigi.core.errors import InvalidInput
-from jigi.core.http import add_errors_to_form, domain_errors, paginate
+from jigi.core.http import add_errors_to_form, domain_errors, paginate, render_list
 
 
 def _require(request: HttpRequest, perm: str) -> User:
@@ -157,8 +157,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     )
     page = paginate(request, users)
     context = {"page": page, "roles": Role.choices, "filters": request.GET}
-    template = "accounts/user_list.html#results" if request.htmx else "accounts/user_list.html"  # type: ignore[attr-defined]
-    return render(request, template, context)
+    return render_list(request, "accounts/user_list.html", context)
 
 
 @login_required

@@ -3,10 +3,9 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 
 from jigi.audit.models import AuditEntry
-from jigi.core.http import paginate
+from jigi.core.http import paginate, render_list
 
 
 @login_required
@@ -21,9 +20,4 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     if actor:
         entries = entries.filter(actor_label__iexact=actor)
     context = {"page": paginate(request, entries), "filters": request.GET}
-    template = (
-        "audit/entry_list.html#results"
-        if getattr(request, "htmx", False)
-        else "audit/entry_list.html"
-    )
-    return render(request, template, context)
+    return render_list(request, "audit/entry_list.html", context)

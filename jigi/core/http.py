@@ -10,7 +10,8 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from jigi.core.errors import Forbidden, InvalidInput, NotFound
 
@@ -49,3 +50,10 @@ def add_errors_to_form(form: forms.BaseForm, error: InvalidInput) -> None:
 def paginate(request: HttpRequest, queryset: QuerySet[Any], per_page: int = PAGE_SIZE) -> Page[Any]:
     paginator = Paginator(queryset, per_page)
     return paginator.get_page(request.GET.get("page"))
+
+
+def render_list(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """A list page, or only its ``#results`` partial when htmx refreshes the results."""
+    if getattr(request, "htmx", False):
+        template = f"{template}#results"
+    return render(request, template, context)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from jigi.core import jobs, selectors
 from jigi.core.errors import InvalidInput
-from jigi.core.http import domain_errors, paginate
+from jigi.core.http import domain_errors, paginate, render_list
 from jigi.core.models import AdminArea, Job, Organisation, Site
 from jigi.core.selectors import Viewer
 from jigi.core.text import prefix_q
@@ -25,13 +25,6 @@ def _viewer(request: HttpRequest, perm: str | None = None) -> Viewer:
     if perm is not None and not viewer.has_perm(perm):
         raise PermissionDenied
     return viewer
-
-
-def _render_list(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    """The whole page, or only its results partial for htmx filter requests."""
-    if getattr(request, "htmx", False):
-        template = f"{template}#results"
-    return render(request, template, context)
 
 
 @login_required
@@ -64,7 +57,7 @@ def area_list(request: HttpRequest) -> HttpResponse:
         if parent and AdminArea.objects.filter(pk=parent).exists()
         else None,
     }
-    return _render_list(request, "core/area_list.html", context)
+    return render_list(request, "core/area_list.html", context)
 
 
 @login_required
@@ -88,7 +81,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
         viewer, search=request.GET.get("q", ""), kind=request.GET.get("kind", "")
     )
     context = {"page": paginate(request, rows), "kinds": Site.Kind.choices, "filters": request.GET}
-    return _render_list(request, "core/site_list.html", context)
+    return render_list(request, "core/site_list.html", context)
 
 
 @login_required
@@ -109,7 +102,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         "kinds": Organisation.Kind.choices,
         "filters": request.GET,
     }
-    return _render_list(request, "core/organisation_list.html", context)
+    return render_list(request, "core/organisation_list.html", context)
 
 
 @login_required
@@ -134,7 +127,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
         ],
         "kind_labels": {name: kind.label for name, kind in jobs.job_kinds().items()},
     }
-    return _render_list(request, "core/job_list.html", context)
+    return render_list(request, "core/job_list.html", context)
 
 
 @login_required
