@@ -261,6 +261,10 @@ JIGI_JOB_STALE_AFTER = timedelta(
     seconds=env_int("JIGI_JOB_STALE_AFTER_SECONDS", default=120, minimum=10)
 )
 
+# Import files are kept here (one per import, named by a random id) until the import is removed.
+JIGI_IMPORT_DIR = Path(env_str("JIGI_IMPORT_DIR", str(VAR_DIR / "imports")))
+JIGI_IMPORT_MAX_BYTES = env_int("JIGI_IMPORT_MAX_MB", default=500, minimum=1) * 1024 * 1024
+
 # Idle time after which GBV staff are signed out (others: SESSION_COOKIE_AGE).
 JIGI_PROTECTION_IDLE_SECONDS = env_int("JIGI_PROTECTION_IDLE_SECONDS", default=30 * 60, minimum=60)
 OTP_TOTP_ISSUER = "Jigi"

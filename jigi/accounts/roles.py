@@ -35,6 +35,7 @@ class Perm:
     REGISTRY_PROPOSE = "registry.propose"
     REGISTRY_APPROVE = "registry.approve"
     REGISTRY_EXPORT = "registry.export"
+    INTAKE_IMPORT = "intake.import"
 
 
 _EVERYONE = frozenset({Perm.REFERENCE_VIEW, Perm.API_TOKENS})
@@ -45,6 +46,7 @@ _REGISTRY_OFFICER = _REGISTRY_FIELD | {
     Perm.REGISTRY_EDIT,
     Perm.REGISTRY_APPROVE,
     Perm.REGISTRY_EXPORT,
+    Perm.INTAKE_IMPORT,
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

@@ -33,6 +33,34 @@ def _plain(changes: dict[str, Any]) -> dict[str, Any]:
     return loaded
 
 
+def _entry(
+    *,
+    seq: int,
+    prev_hash: str,
+    actor: AbstractBaseUser | None,
+    action: str,
+    target: models.Model | None,
+    changes: dict[str, Any] | None,
+    target_label: str | None,
+    source: str,
+) -> AuditEntry:
+    entry = AuditEntry(
+        seq=seq,
+        at=timezone.now(),
+        actor_id=actor.pk if actor is not None else None,
+        actor_label=actor.get_username() if actor is not None else "système",
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_label=(target_label if target_label is not None else str(target or ""))[:200],
+        changes=_plain(changes or {}),
+        source=source,
+        prev_hash=prev_hash,
+    )
+    entry.hash = entry_hash(entry.hashed_fields())
+    return entry
+
+
 def record(
     *,
     actor: AbstractBaseUser | None,
@@ -48,26 +76,53 @@ def record(
     """
     with transaction.atomic():
         head, _created = AuditHead.objects.select_for_update().get_or_create(id=1)
-        actor_label = "système"
-        if actor is not None:
-            actor_label = actor.get_username()
-        entry = AuditEntry(
+        entry = _entry(
             seq=head.last_seq + 1,
-            at=timezone.now(),
-            actor_id=actor.pk if actor is not None else None,
-            actor_label=actor_label,
-            action=action,
-            target_type=target._meta.label_lower if target is not None else "",
-            target_id=str(target.pk) if target is not None else "",
-            target_label=(target_label if target_label is not None else str(target or ""))[:200],
-            changes=_plain(changes or {}),
-            source=current_source() or "système",
             prev_hash=head.last_hash,
+            actor=actor,
+            action=action,
+            target=target,
+            changes=changes,
+            target_label=target_label,
+            source=current_source() or "système",
         )
-        entry.hash = entry_hash(entry.hashed_fields())
         entry.save()
         AuditHead.objects.filter(id=1).update(last_seq=entry.seq, last_hash=entry.hash)
     return entry
+
+
+def record_many(
+    *,
+    actor: AbstractBaseUser | None,
+    action: str,
+    items: list[tuple[models.Model, dict[str, Any]]],
+) -> int:
+    """Append one entry per (target, changes) in one go: the same chained entries as `record`
+    called in a loop, for bulk writes such as imports. Returns the number appended."""
+    if not items:
+        return 0
+    source = current_source() or "système"
+    with transaction.atomic():
+        head, _created = AuditHead.objects.select_for_update().get_or_create(id=1)
+        seq, prev_hash = head.last_seq, head.last_hash
+        entries = []
+        for target, changes in items:
+            seq += 1
+            entry = _entry(
+                seq=seq,
+                prev_hash=prev_hash,
+                actor=actor,
+                action=action,
+                target=target,
+                changes=changes,
+                target_label=None,
+                source=source,
+            )
+            prev_hash = entry.hash
+            entries.append(entry)
+        AuditEntry.objects.bulk_create(entries, batch_size=500)
+        AuditHead.objects.filter(id=1).update(last_seq=seq, last_hash=prev_hash)
+    return len(entries)
 
 
 @dataclass(frozen=True)

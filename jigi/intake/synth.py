@@ -61,7 +61,7 @@ VILLAGES = ("Centre", "Médine", "Plateau", "Liberté", "Darsalam", "Sabalibougo
 
 COLUMNS = (
     "record_id", "household_id", "commune_pcode", "village", "registered_on", "displacement",
-    "displaced_on", "relationship", "given_names", "family_name", "sex", "birth_date",
+    "displaced_on", "is_child_headed", "relationship", "given_names", "family_name", "sex", "birth_date",
     "birth_precision", "phone", "nina",
 )  # fmt: skip
 
@@ -90,6 +90,7 @@ class Household:
     registered_on: date
     displacement: str
     displaced_on: date | None
+    is_child_headed: bool = False
     members: list[Person] = field(default_factory=list)
 
 
@@ -133,7 +134,8 @@ class Generator:
         estimated = rng.random() < (0.55 if age >= 15 else 0.2)
         if estimated:
             year = self.today.year - age
-            birth = date(year, 1, 1) if rng.random() < 0.8 else date(year, 12, 31)
+            late = rng.random() >= 0.8 and year < self.today.year  # 31 Dec, never in the future
+            birth = date(year, 12, 31) if late else date(year, 1, 1)
             precision = "estimated"
         else:
             birth = self.today - timedelta(days=age * 365 + rng.randint(0, 364))
@@ -176,6 +178,7 @@ class Generator:
         )
         family = rng.choice(self.family)
         if rng.random() < 0.004:  # child-headed: rare
+            household.is_child_headed = True
             head = self._person(
                 family=family, sex=rng.choice("MF"), age=rng.randint(14, 17), relationship="head"
             )
@@ -237,9 +240,12 @@ class Generator:
             household_id=f"HH{number:07d}",
             commune=household.commune,
             village=household.village if rng.random() < 0.7 else rng.choice(VILLAGES),
-            registered_on=household.registered_on + timedelta(days=rng.randint(30, 400)),
+            registered_on=min(
+                self.today, household.registered_on + timedelta(days=rng.randint(30, 400))
+            ),
             displacement=household.displacement,
             displaced_on=household.displaced_on,
+            is_child_headed=household.is_child_headed,
         )
         for member in household.members:
             if rng.random() < 0.1:
@@ -335,6 +341,7 @@ def records(stream: Iterator[Household]) -> Iterator[Record]:
                     "displaced_on": household.displaced_on.isoformat()
                     if household.displaced_on
                     else "",
+                    "is_child_headed": "yes" if household.is_child_headed else "",
                     "relationship": person.relationship,
                     "given_names": person.given_names,
                     "family_name": person.family_name,
@@ -423,6 +430,7 @@ def _write_kobo(out: Path, stream: Iterator[Household], tracked: Any) -> None:
                 "household/commune": household.commune,
                 "household/village": household.village,
                 "household/displacement": household.displacement,
+                "household/is_child_headed": "yes" if household.is_child_headed else "no",
                 "members": [
                     {
                         f"members/{key}": value

@@ -245,8 +245,13 @@ def clean_documents(
     errors: dict[str, list[str]],
     prefix: str = "",
     seen: set[tuple[str, str]] | None = None,
+    *,
+    check_register: bool = True,
 ) -> list[dict[str, Any]]:
-    """Documents of one member; ``seen`` carries numbers already given in the same request."""
+    """Documents of one member; ``seen`` carries numbers already given in the same request.
+
+    Bulk callers pass ``check_register=False`` and look the numbers up in batches themselves.
+    """
     seen = set() if seen is None else seen
     cleaned_documents = []
     for index, values in enumerate(documents):
@@ -272,7 +277,10 @@ def clean_documents(
             )
             continue
         seen.add((kind, normalised))
-        if IdentityDocument.objects.filter(kind=kind, number_normalised=normalised).exists():
+        if (
+            check_register
+            and IdentityDocument.objects.filter(kind=kind, number_normalised=normalised).exists()
+        ):
             errors.setdefault(f"{key}number", []).append(
                 _("Ce numéro de pièce est déjà enregistré dans le registre : %(value)s.")
                 % {"value": number}
@@ -307,7 +315,7 @@ def check_composition(
         )
         return
     birth = heads[0].get("birth_date")
-    if isinstance(birth, date) and not is_child_headed:
+    if isinstance(birth, date) and birth <= today and not is_child_headed:
         age = age_on(birth, today)
         if age < ADULT_AGE:
             errors.setdefault("members", []).append(

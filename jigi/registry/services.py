@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from jigi.accounts.models import User
 from jigi.accounts.policy import can, has_perm
 from jigi.accounts.roles import Perm
-from jigi.audit.services import record
+from jigi.audit.services import record, record_many
 from jigi.core.codes import allocate_numbers, make_code
 from jigi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jigi.core.models import AdminArea
@@ -48,6 +48,7 @@ REGION_PREFIXES = {
     "ML10": "MN",
 }
 CODE_SEQUENCE = "household"
+BULK_SIZE = 500  # rows per INSERT in bulk writes (well under SQLite's variable limit)
 
 Actor = User | None  # None: the system (demo loader, imports run by the CLI)
 
@@ -208,6 +209,196 @@ def register_household(
             _("Un numéro de pièce vient d'être enregistré ailleurs : %(error)s") % {"error": exc}
         ) from None
     return created
+
+
+class _Rows:
+    """Plain multi-row INSERTs for bulk writes: values adapted per column once, no model
+    objects (they cost more than the database on large imports)."""
+
+    def __init__(self, model: type[Model], columns: tuple[str, ...]) -> None:
+        self.table = connection.ops.quote_name(model._meta.db_table)
+        fields = [model._meta.get_field(column) for column in columns]
+        self.columns = tuple(str(field.column) for field in fields)  # type: ignore[union-attr]
+        self.adapters = [self._adapter(field) for field in fields]
+
+    @staticmethod
+    def _adapter(field: Any) -> Any:
+        internal = field.get_internal_type()
+        ops = connection.ops
+        if internal == "DateField":
+            return ops.adapt_datefield_value
+        if internal == "DateTimeField":  # callers pass timestamps already adapted (see now_value)
+            return None
+        if internal == "DecimalField":
+            return lambda value: ops.adapt_decimalfield_value(
+                value, field.max_digits, field.decimal_places
+            )
+        return None
+
+    def insert(self, rows: list[tuple[Any, ...]], *, returning: bool = False) -> list[int]:
+        """Insert ``rows``; with ``returning``, the new primary keys in the order given."""
+        if not rows:
+            return []
+        adapters = self.adapters
+        if any(adapters):
+            rows = [
+                tuple(
+                    adapt(value) if adapt is not None and value is not None else value
+                    for adapt, value in zip(adapters, row, strict=True)
+                )
+                for row in rows
+            ]
+        names = ", ".join(connection.ops.quote_name(column) for column in self.columns)
+        one = "(" + ", ".join(["%s"] * len(self.columns)) + ")"
+        per_statement = max(1, 900 // len(self.columns))  # SQLite: 999 parameters at most
+        suffix = " RETURNING id" if returning else ""
+        ids: list[int] = []
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), per_statement):
+                part = rows[start : start + per_statement]
+                cursor.execute(
+                    f"INSERT INTO {self.table} ({names}) VALUES {', '.join([one] * len(part))}{suffix}",  # noqa: S608 (names from the model, values bound)
+                    [value for row in part for value in row],
+                )
+                if returning:
+                    ids += [row[0] for row in cursor.fetchall()]
+        return ids
+
+
+def _now_value() -> Any:
+    """The current time as the database takes it, computed once for a whole bulk write."""
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
+def _column_defaults(model: type[Model], exclude: set[str]) -> dict[str, Any]:
+    return {
+        field.name: field.get_default()
+        for field in model._meta.concrete_fields
+        if field.name not in exclude and not field.primary_key
+    }
+
+
+@dataclass(frozen=True)
+class BulkHousehold:
+    """A household already validated by `rules` (values cleaned, scope checked) for
+    `register_households_bulk`; ``note`` goes into its audit entry (e.g. the import rows)."""
+
+    commune: AdminArea
+    values: dict[str, Any]
+    members: list[tuple[dict[str, Any], list[dict[str, Any]]]]
+    note: dict[str, Any]
+
+
+def register_households_bulk(
+    *, actor: Actor, households: list[BulkHousehold]
+) -> list[tuple[Household, list[int]]]:
+    """Many validated households at once (imports): the rows, name index and audit entries
+    `register_household` writes, in a few bulk statements inside one transaction.
+
+    Returns each household (its id, code and commune only) with its members' ids, in the
+    order given.
+    """
+    _require(actor, Perm.REGISTRY_EDIT)
+    if not households:
+        return []
+    now = _now_value()
+    household_defaults = _column_defaults(Household, {"code", "commune", "village_folded"})
+    household_defaults.update(created_at=now, updated_at=now)
+    household_columns = ("code", "commune", "village_folded", *household_defaults)
+    member_defaults = _column_defaults(Individual, {"household", "names_folded"})
+    member_defaults.update(created_at=now, updated_at=now)
+    member_columns = ("household", "names_folded", *member_defaults)
+    with transaction.atomic():
+        numbers = allocate_numbers(CODE_SEQUENCE, len(households))
+        codes = [
+            make_code(REGION_PREFIXES[spec.commune.pcode[:4]], number)
+            for spec, number in zip(households, numbers, strict=True)
+        ]
+        household_ids = _Rows(Household, household_columns).insert(
+            [
+                (
+                    code,
+                    spec.commune.pcode,
+                    fold(spec.values["village"]),
+                    *(
+                        _as_value(spec.values.get(name, default))
+                        for name, default in household_defaults.items()
+                    ),
+                )
+                for code, spec in zip(codes, households, strict=True)
+            ],
+            returning=True,
+        )
+        member_rows: list[tuple[Any, ...]] = []
+        folded_names: list[str] = []
+        for household_id, spec in zip(household_ids, households, strict=True):
+            for values, _documents in spec.members:
+                folded = fold(
+                    f"{values['given_names']} {values['family_name']} {values.get('other_names', '')}"
+                )
+                folded_names.append(folded)
+                member_rows.append(
+                    (
+                        household_id,
+                        folded,
+                        *(values.get(name, default) for name, default in member_defaults.items()),
+                    )
+                )
+        member_ids = _Rows(Individual, member_columns).insert(member_rows, returning=True)
+        words: set[str] = set()
+        tokens: list[tuple[int, int, str]] = []
+        pairs: list[tuple[int, int, str]] = []
+        documents: list[tuple[Any, ...]] = []
+        result: list[tuple[Household, list[int]]] = []
+        position = 0
+        for household_id, code, spec in zip(household_ids, codes, households, strict=True):
+            ids = member_ids[position : position + len(spec.members)]
+            for member_id, (_values, member_documents) in zip(ids, spec.members, strict=True):
+                member_words = name_words(folded_names[position])
+                position += 1
+                words.update(member_words)
+                tokens += [(member_id, household_id, word) for word in member_words]
+                pairs += [(member_id, household_id, pair) for pair in name_pairs(member_words)]
+                documents += [
+                    (
+                        member_id,
+                        document["kind"],
+                        document["number"],
+                        document["number_normalised"],
+                        document.get("issuer", ""),
+                        document.get("issued_on"),
+                    )
+                    for document in member_documents
+                ]
+            result.append((Household(id=household_id, code=code, commune=spec.commune), ids))
+        NameWord.objects.bulk_create(
+            (NameWord(word=word) for word in sorted(words)),
+            ignore_conflicts=True,
+            batch_size=BULK_SIZE,
+        )
+        _Rows(NameToken, ("individual", "household", "token")).insert(tokens)
+        _Rows(NamePair, ("individual", "household", "pair")).insert(pairs)
+        _Rows(
+            IdentityDocument,
+            ("individual", "kind", "number", "number_normalised", "issuer", "issued_on"),
+        ).insert(documents)
+        record_many(
+            actor=actor,
+            action="registry.household_registered",
+            items=[
+                (
+                    household,
+                    {
+                        "commune": spec.commune.pcode,
+                        "members": len(spec.members),
+                        "source": spec.values["source"],
+                        **spec.note,
+                    },
+                )
+                for (household, _ids), spec in zip(result, households, strict=True)
+            ],
+        )
+    return result
 
 
 def update_household(

@@ -98,7 +98,12 @@ class JigiCommand(BaseCommand):
 
     def run_job_here(self, kind: str, params: dict[str, Any] | None = None) -> Job:
         """Run a job in this process (no worker needed), showing the same progress bar."""
-        job = jobs.start_job(actor=None, kind=kind, params=params, enqueue=False)
+        return self.execute_here(
+            jobs.start_job(actor=None, kind=kind, params=params, enqueue=False)
+        )
+
+    def execute_here(self, job: Job) -> Job:
+        """Run an existing queued job in this process, showing its progress bar."""
 
         def work() -> None:
             try:

@@ -1,0 +1,125 @@
+"""Import speed (issue 4): `jigi import` of a synthetic register CSV against the plain limit.
+
+    python bench/bench_import.py small|full      (DATABASE_URL picks SQLite or PostgreSQL)
+
+The import (read, validate every row, stage, write households, members, name index, audit
+entries and source keys) runs as `jigi import FILE --json` in a child process, whose peak
+memory is reported. The plain limit, measured in the same run on the same database, is a bare
+bulk insert of the same rows read from the same file into one plain table: `executemany` in
+one transaction on SQLite, `COPY` on PostgreSQL. Goal: ≥ 0.5 × the limit's rows/s, < 1 GB.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SIZE = sys.argv[1] if len(sys.argv) > 1 else "small"
+HOUSEHOLDS = {"small": 2_000, "medium": 20_000, "full": 160_000}[SIZE]  # full: about 1M individuals
+
+if not os.environ.get("DATABASE_URL"):
+    os.environ["DATABASE_URL"] = (
+        f"sqlite:///{Path(tempfile.mkdtemp(prefix='jigi-import-')) / 'bench.sqlite3'}"
+    )
+os.environ["JIGI_MODE"] = "test"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jigi.test_settings")
+os.environ.setdefault("JIGI_IMPORT_DIR", tempfile.mkdtemp(prefix="jigi-import-files-"))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from jigi.core.refdata import load_admin_areas  # noqa: E402
+from jigi.intake.synth import COLUMNS, write  # noqa: E402
+
+
+def plain_limit(path: Path) -> tuple[int, float]:
+    """Rows/s of a bare bulk insert of the file's rows into one plain table."""
+    columns = ", ".join(f"c{index} text" for index in range(len(COLUMNS)))
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_plain_rows")
+        cursor.execute(f"CREATE TABLE bench_plain_rows ({columns})")
+    started = time.perf_counter()
+    count = 0
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                raw = cursor.cursor  # psycopg's cursor, for COPY
+                with raw.copy("COPY bench_plain_rows FROM STDIN") as copy:
+                    for row in reader:
+                        copy.write_row(row)
+                        count += 1
+            connection.commit() if not connection.get_autocommit() else None
+        else:
+            sqlite = connection.connection
+            placeholders = ", ".join("?" * len(COLUMNS))
+
+            def rows() -> object:
+                nonlocal count
+                for row in reader:
+                    count += 1
+                    yield row
+
+            sqlite.execute("BEGIN")
+            sqlite.executemany(f"INSERT INTO bench_plain_rows VALUES ({placeholders})", rows())  # noqa: S608
+            sqlite.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_plain_rows")
+    return count, seconds
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    load_admin_areas()
+    out = Path(tempfile.mkdtemp(prefix="jigi-import-")) / "register.csv"
+    synth = write(out, households_count=HOUSEHOLDS, seed=7, duplicate_rate=0.05)
+    connection.close()
+
+    started = time.perf_counter()
+    child = subprocess.run(  # noqa: S603 (our own command, no shell)
+        [sys.executable, str(ROOT / "manage.py"), "import", str(out), "--json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if child.returncode != 0:
+        print(child.stdout, child.stderr, sep="\n")
+        raise SystemExit("the import failed")
+    result = json.loads(child.stdout)
+    rows = result["rows"]
+    limit_rows, limit_seconds = plain_limit(out)
+    assert limit_rows == synth.records == rows, (limit_rows, synth.records, rows)  # noqa: S101
+    import_rate, limit_rate = rows / seconds, limit_rows / limit_seconds
+    vendor = connection.vendor
+    plain = "COPY" if vendor == "postgresql" else "executemany in one transaction"
+    print(f"\njigi import — {rows:,} rows ({result['households']:,} households) into {vendor}")
+    print(f"  committed: {result['committed_households']:,} households, "
+          f"{result['committed_members']:,} members; {result['households_with_errors']} with errors")  # fmt: skip
+    print(
+        f"  import : {seconds:7.1f} s  {import_rate:10,.0f} rows/s  peak memory {peak_mb:,.0f} MB"
+    )
+    print(f"  limit  : {limit_seconds:7.1f} s  {limit_rate:10,.0f} rows/s  ({plain})")
+    print(f"  ratio import/limit: {import_rate / limit_rate:.3f} (goal ≥ 0.5); "
+          f"peak memory {peak_mb / 1024:.2f} GB (goal < 1 GB)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,441 @@
+"""Bulk import: real CSV, XLSX and Kobo files through the staged → validated → committed
+pipeline, with the errors, re-imports and permissions a programme officer runs into."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from conftest import KAYES_COMMUNE, MOPTI_COMMUNE
+from jigi.accounts.models import User
+from jigi.audit.models import AuditEntry
+from jigi.audit.services import verify_chain
+from jigi.core.errors import Forbidden, InvalidInput
+from jigi.intake import reports, services
+from jigi.intake.models import ImportBatch, MappingTemplate, SourceRecord, StagedHousehold
+from jigi.intake.synth import write
+from jigi.registry.models import Household, IdentityDocument, Individual
+
+pytestmark = pytest.mark.django_db
+
+HEADER = [
+    "household_id", "commune_pcode", "village", "relationship", "given_names", "family_name",
+    "sex", "birth_date", "phone", "nina",
+]  # fmt: skip
+ROWS = [
+    ["M1", KAYES_COMMUNE, "Médine", "head", "Mamadou", "Traoré", "M", "1970-01-01", "76123456", ""],
+    ["M1", KAYES_COMMUNE, "Médine", "spouse", "Aïssata", "Keïta", "F", "1978-05-04", "", ""],
+    ["M1", KAYES_COMMUNE, "Médine", "child", "Fatoumata", "Traoré", "F", "2012-03-02", "", ""],
+    ["M2", KAYES_COMMUNE, "Plateau", "head", "Oumar", "Diarra", "M", "1965-01-01", "", "12345678901234A"],
+]  # fmt: skip
+
+
+def csv_bytes(rows: list[list[str]], *, delimiter: str = ",", encoding: str = "utf-8") -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def staged(
+    content: bytes, name: str = "menages.csv", actor: User | None = None, **options: Any
+) -> ImportBatch:
+    batch = services.create_batch(
+        actor=actor, content=io.BytesIO(content), original_name=name, **options
+    )
+    services.validate_batch(batch)
+    batch.refresh_from_db()
+    return batch
+
+
+def committed(batch: ImportBatch, policy: str = ImportBatch.Policy.VALID_ONLY) -> ImportBatch:
+    batch.policy = policy
+    services.commit_batch(batch)
+    batch.refresh_from_db()
+    return batch
+
+
+def errors_of(batch: ImportBatch) -> list[list[Any]]:
+    return list(services.error_rows(batch))
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "bom"),
+    [("utf-8", ",", False), ("utf-8", ";", True), ("cp1252", ";", False)],
+)
+def test_csv_in_any_usual_encoding_and_separator_keeps_the_accents(
+    areas: None, encoding: str, delimiter: str, bom: bool
+) -> None:
+    content = csv_bytes(ROWS, delimiter=delimiter, encoding=encoding)
+    batch = staged((b"\xef\xbb\xbf" if bom else b"") + content)
+    assert batch.delimiter == delimiter
+    assert (batch.households_total, batch.households_new, batch.households_error) == (2, 2, 0)
+    committed(batch)
+    wife = Individual.objects.get(given_names="Aïssata")
+    assert wife.family_name == "Keïta"
+    assert wife.household.village == "Médine"
+    assert Individual.objects.get(given_names="Mamadou").phone == "+22376123456"
+    assert IdentityDocument.objects.get().number_normalised == "12345678901234A"
+    head = Individual.objects.get(given_names="Mamadou")
+    assert set(head.name_tokens.values_list("token", flat=True)) == {"mamadou", "traore"}
+    assert verify_chain().ok
+
+
+def test_each_bad_value_is_reported_with_its_row_column_and_reason(areas: None) -> None:
+    bad = [
+        ["B1", "ML999999", "Kati", "head", "Awa", "Coulibaly", "F", "1980-01-01", "", ""],
+        ["B2", KAYES_COMMUNE, "Kati", "head", "Issa", "Koné", "M", "31/02/1980", "", ""],
+        ["B3", KAYES_COMMUNE, "Kati", "head", "Seydou", "Sangaré", "X", "1980-01-01", "12", ""],
+        ["B4", KAYES_COMMUNE, "Kati", "head", "Modibo", "Kanté", "M", "1980-01-01", "", ""],
+        ["B4", KAYES_COMMUNE, "Kati", "head", "Adama", "Kanté", "M", "1982-01-01", "", ""],
+        ["B5", KAYES_COMMUNE, "Kati", "head", "Bintou", "Sylla", "F", "05/01/1990", "", ""],
+    ]
+    batch = staged(csv_bytes(bad), name="terrain.csv")
+    assert (batch.households_total, batch.households_error, batch.households_new) == (5, 4, 1)
+    report = {(row[2], row[3]): row for row in errors_of(batch)}
+    assert report[(2, "commune_pcode")][4] == "ML999999"
+    assert "P-code inconnu" in report[(2, "commune_pcode")][5]
+    assert report[(3, "birth_date")][4] == "31/02/1980"
+    assert report[(4, "sex")][4] == "X"
+    assert "téléphone" in report[(4, "phone")][5]
+    assert "exactement un chef" in report[(5, "relationship")][5]
+    assert all(row[0] == "terrain.csv" for row in report.values())
+    # A French day-first date is read as such; the valid household goes in, the rest do not.
+    committed(batch)
+    assert Individual.objects.get().birth_date == date(1990, 1, 5)
+    assert Household.objects.count() == 1
+
+
+def test_all_or_nothing_writes_nothing_when_one_household_is_wrong(areas: None) -> None:
+    bad = [*ROWS, ["M3", "ML999999", "Kati", "head", "Awa", "Coulibaly", "F", "1980-01-01", "", ""]]
+    batch = staged(csv_bytes(bad))
+    with pytest.raises(InvalidInput, match="1 ménage"):
+        services.start_commit(actor=None, batch=batch, policy=ImportBatch.Policy.ALL_OR_NOTHING)
+    assert not Household.objects.exists()
+
+
+def test_an_unmapped_required_field_stops_before_anything_is_written(areas: None) -> None:
+    header_without_sex = csv_bytes(ROWS).decode().replace(",sex,", ",genre_inconnu,").encode()
+    batch = services.create_batch(
+        actor=None, content=io.BytesIO(header_without_sex), original_name="x.csv"
+    )
+    with pytest.raises(InvalidInput, match=r"sexe \(sex\)"):
+        services.validate_batch(batch)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED
+    assert "sex" in batch.error
+    assert not StagedHousehold.objects.exists()
+
+
+def test_a_saved_mapping_template_reads_french_headers(areas: None, tmp_path: Path) -> None:
+    template = services.save_mapping_template(
+        actor=None,
+        template=None,
+        name="Enquête ONG Kayes",
+        description="Fiches papier saisies sous Excel",
+        columns={"household_key": "N° ménage", "family_name": "NOM", "commune": "Code commune"},
+        pcode_version="2021",
+    )
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Saisie"
+    sheet.append(["N° ménage", "Code commune", "Village", "Lien", "Prénoms", "NOM", "Sexe", "Date de naissance"])  # fmt: skip
+    sheet.append([12, KAYES_COMMUNE, "Sirakoro", "Chef de ménage", "Moussa", "Samaké", "Homme", date(1975, 6, 1)])  # fmt: skip
+    sheet.append([12, KAYES_COMMUNE, "Sirakoro", "Conjoint(e)", "Hawa", "Ballo", "Femme", "01/02/1980"])  # fmt: skip
+    workbook.save(tmp_path / "saisie.xlsx")
+    batch = staged(
+        (tmp_path / "saisie.xlsx").read_bytes(), name="saisie.xlsx", mapping_template=template
+    )
+    assert batch.file_format == "xlsx"
+    assert batch.households_new == 1, errors_of(batch)
+    assert batch.source == "Enquête ONG Kayes"
+    committed(batch)
+    wife = Individual.objects.get(given_names="Hawa")
+    assert (wife.sex, wife.relationship, wife.birth_date) == ("F", "spouse", date(1980, 2, 1))
+    assert Individual.objects.get(given_names="Moussa").birth_date == date(1975, 6, 1)
+
+
+def test_errors_in_an_xlsx_name_the_sheet(areas: None, tmp_path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Ménages"
+    sheet.append(HEADER)
+    sheet.append(["X1", KAYES_COMMUNE, "Kati", "head", "Awa", "Diallo", "F", "2090-01-01", "", ""])
+    workbook.save(tmp_path / "m.xlsx")
+    batch = staged((tmp_path / "m.xlsx").read_bytes(), name="m.xlsx")
+    [row] = errors_of(batch)
+    assert row[:5] == ["m.xlsx", "Ménages", 2, "birth_date", "2090-01-01"]
+    out = io.BytesIO()
+    assert reports.write_xlsx(batch, out) == 1
+    report = load_workbook(io.BytesIO(out.getvalue()), read_only=True).active
+    assert report is not None
+    lines = list(report.iter_rows(values_only=True))
+    assert lines[0] == ("Fichier", "Feuille", "Ligne", "Colonne", "Valeur", "Motif")
+    assert lines[1][:4] == ("m.xlsx", "Ménages", 2, "birth_date")
+
+
+def test_old_2015_pcodes_are_converted_through_the_crosswalk(areas: None) -> None:
+    old = [
+        ["O1", "ML010101", "Bangassi", "head", "Sékou", "Sissoko", "M", "1960-01-01", "", ""],
+        ["O2", "ML010115", "Koniakary", "head", "Sira", "Sissoko", "F", "1961-01-01", "", ""],
+    ]
+    as_2021 = staged(csv_bytes(old))
+    [row] = errors_of(as_2021)  # ML010115 is no 2021 code: the user is told what to choose
+    assert "ML010115" in row[5]
+    assert "2015" in row[5]
+    batch = staged(csv_bytes(old), pcode_version="2015")
+    committed(batch)
+    # ML010101 is also a 2021 code, of another commune: the declared version decides.
+    assert Household.objects.get(village="Bangassi").commune_id == "ML010301"
+    assert Household.objects.get(village="Koniakary").commune_id == "ML010315"
+
+
+def test_importing_the_same_file_twice_changes_nothing_and_says_so(areas: None) -> None:
+    committed(staged(csv_bytes(ROWS)))
+    before = AuditEntry.objects.count()
+    again = staged(csv_bytes(ROWS))
+    assert (again.households_unchanged, again.households_new, again.households_updated) == (2, 0, 0)
+    assert services.same_file_imports(again)
+    committed(again)
+    assert Household.objects.count() == 2
+    assert again.households_committed == 0
+    assert (
+        AuditEntry.objects.filter(action__startswith="registry.").count()
+        == AuditEntry.objects.filter(action__startswith="registry.", seq__lte=before).count()
+    )
+
+
+def test_an_updated_row_updates_the_record_with_history(areas: None) -> None:
+    committed(staged(csv_bytes(ROWS)))
+    household = Household.objects.get(village="Médine")
+    changed = [list(row) for row in ROWS]
+    changed[2][4] = "Fatoumata Binta"  # the child's given names corrected
+    changed.append(["M1", KAYES_COMMUNE, "Médine", "child", "Oumou", "Traoré", "F", "2020-01-01", "", ""])  # fmt: skip
+    batch = staged(csv_bytes(changed))
+    assert (batch.households_updated, batch.households_unchanged) == (1, 1)
+    committed(batch)
+    assert Household.objects.count() == 2
+    assert sorted(household.members.values_list("given_names", flat=True)) == [
+        "Aïssata", "Fatoumata Binta", "Mamadou", "Oumou",
+    ]  # fmt: skip
+    child = Individual.objects.get(given_names="Fatoumata Binta")
+    update = AuditEntry.objects.get(action="registry.member_updated", target_id=str(child.pk))
+    assert update.changes["given_names"] == ["Fatoumata", "Fatoumata Binta"]
+    assert AuditEntry.objects.filter(action="registry.member_added").count() == 1
+
+
+def test_rows_of_a_household_need_not_follow_each_other(areas: None) -> None:
+    shuffled = [ROWS[0], ROWS[3], ROWS[1], ROWS[2]]
+    batch = staged(csv_bytes(shuffled))
+    assert (batch.households_total, batch.households_new, batch.households_error) == (2, 2, 0)
+    committed(batch)
+    assert Household.objects.get(village="Médine").members.count() == 3
+
+
+def test_households_outside_the_officers_scope_are_refused(
+    programme_officer_kayes: User,
+) -> None:
+    rows = [
+        *ROWS,
+        ["P1", MOPTI_COMMUNE, "Sévaré", "head", "Ali", "Maïga", "M", "1970-01-01", "", ""],
+    ]
+    batch = staged(csv_bytes(rows), actor=programme_officer_kayes)
+    [row] = errors_of(batch)
+    assert row[2] == 6
+    assert "hors de votre zone" in row[5]
+    committed(batch)
+    assert not Household.objects.filter(commune_id=MOPTI_COMMUNE).exists()
+    assert (
+        AuditEntry.objects.filter(
+            action="registry.household_registered", actor_id=programme_officer_kayes.pk
+        ).count()
+        == 2
+    )
+
+
+def test_only_officers_with_the_import_right_may_import(enumerator_kayes: User) -> None:
+    with pytest.raises(Forbidden):
+        services.create_batch(
+            actor=enumerator_kayes, content=io.BytesIO(csv_bytes(ROWS)), original_name="m.csv"
+        )
+
+
+def test_unreadable_files_are_refused_with_their_name(areas: None) -> None:
+    with pytest.raises(InvalidInput, match="photo.pdf"):
+        services.create_batch(actor=None, content=io.BytesIO(b"%PDF"), original_name="photo.pdf")
+    with pytest.raises(InvalidInput, match="vide"):
+        services.create_batch(actor=None, content=io.BytesIO(b""), original_name="m.csv")
+
+
+def test_the_synthetic_register_imports_whole(areas: None, tmp_path: Path) -> None:
+    result = write(tmp_path / "r.csv", households_count=150, seed=5, duplicate_rate=0.0)
+    batch = staged((tmp_path / "r.csv").read_bytes(), name="r.csv")
+    assert batch.households_error == 0, errors_of(batch)[:3]
+    committed(batch)
+    assert Individual.objects.count() == result.records
+    assert batch.members_committed == result.records
+    assert SourceRecord.objects.count() == 150
+
+
+# --------------------------------------------------------------------------------------------
+# KoboToolbox
+
+
+def kobo_submission(uuid: str, **overrides: Any) -> dict[str, Any]:
+    """A submission of the generated XLSForm as Kobo's API returns it (all answers strings)."""
+    submission: dict[str, Any] = {
+        "_id": 1001,
+        "_uuid": uuid,
+        "_submission_time": "2026-10-05T09:12:44",
+        "_geolocation": [14.44, -11.43],
+        "_attachments": [],
+        "_validation_status": {},
+        "formhub/uuid": "f1",
+        "meta/instanceID": f"uuid:{uuid}",
+        "start": "2026-10-05T08:50:00.000+00:00",
+        "today": "2026-10-05",
+        "household/region": "ML01",
+        "household/cercle": "ML0103",
+        "household/commune": KAYES_COMMUNE,
+        "household/village": "Diamou",
+        "household/gps": "14.44321 -11.43210 120 5",
+        "household/displacement": "resident",
+        "household/roof": "straw",
+        "household/assets": "radio phone",
+        "household/goats": "4",
+        "members": [
+            {
+                "members/given_names": "Drissa",
+                "members/family_name": "Doumbia",
+                "members/sex": "M",
+                "members/relationship": "head",
+                "members/birth_precision": "estimated",
+                "members/birth_date": "1968-01-01",
+                "members/phone": "+22366123456",
+                "members/seeing": "2",
+            },
+            {
+                "members/given_names": "Kadiatou",
+                "members/family_name": "Camara",
+                "members/sex": "F",
+                "members/relationship": "spouse",
+                "members/birth_precision": "exact",
+                "members/birth_date": "1985-07-14",
+                "members/pregnancy": "pregnant",
+            },
+        ],
+    }
+    submission.update(overrides)
+    return submission
+
+
+def test_kobo_api_json_for_the_generated_form(areas: None) -> None:
+    payload = {"count": 2, "next": None, "previous": None, "results": [
+        kobo_submission("a1"),
+        kobo_submission("b2", **{"household/commune": "ML010399", "household/village": "Kéniéba"}),
+    ]}  # fmt: skip
+    batch = staged(json.dumps(payload).encode(), name="kobo.json")
+    assert batch.file_format == "kobo-json"
+    assert batch.source == "kobo"
+    [error] = errors_of(batch)
+    assert error[2:5] == [2, "household/commune", "ML010399"]
+    committed(batch)
+    household = Household.objects.get()
+    assert household.registered_on == date(2026, 10, 5)
+    assert (str(household.latitude), str(household.longitude)) == ("14.44321", "-11.43210")
+    assert (household.has_radio, household.has_phone, household.has_cart) == (True, True, False)
+    assert (household.goats, household.roof) == (4, "straw")
+    head, wife = household.members.order_by("id")
+    assert (head.seeing, head.birth_precision, head.phone) == (2, "estimated", "+22366123456")
+    assert wife.pregnancy == "pregnant"
+    assert SourceRecord.objects.get().key == "a1"
+
+
+def test_a_kobo_member_error_names_the_member(areas: None) -> None:
+    submission = kobo_submission("c3")
+    submission["members"][1]["members/birth_date"] = "2099-01-01"
+    batch = staged(json.dumps([submission]).encode(), name="kobo.json")
+    [error] = errors_of(batch)
+    assert error[2:5] == [1, "members/birth_date [2]", "2099-01-01"]
+
+
+def test_an_edited_kobo_submission_updates_the_household(areas: None) -> None:
+    committed(staged(json.dumps([kobo_submission("d4")]).encode(), name="kobo.json"))
+    edited = kobo_submission("d4-edit", **{"meta/rootUuid": "uuid:d4", "household/goats": "9"})
+    batch = staged(json.dumps([edited]).encode(), name="kobo-2.json")
+    assert batch.households_updated == 1
+    committed(batch)
+    household = Household.objects.get()
+    assert household.goats == 9
+    entry = AuditEntry.objects.get(action="registry.household_updated")
+    assert entry.changes["goats"] == [4, 9]
+
+
+def test_kobo_xlsx_export_with_a_sheet_per_repeat_group(areas: None, tmp_path: Path) -> None:
+    workbook = Workbook()
+    main = workbook.active
+    assert main is not None
+    main.title = "Jigi – recensement"
+    main.append(["today", "household/commune", "household/village", "household/displacement",
+                 "_id", "_uuid", "_submission_time", "_index"])  # fmt: skip
+    main.append([date(2026, 9, 1), KAYES_COMMUNE, "Sadiola", "resident", 7, "e5", "2026-09-01T10:00:00", 1])  # fmt: skip
+    main.append([date(2026, 9, 2), KAYES_COMMUNE, "Sadiola", "idp", 8, "f6", "2026-09-02T10:00:00", 2])  # fmt: skip
+    members = workbook.create_sheet("members")
+    members.append(["members/given_names", "members/family_name", "members/sex", "members/relationship",
+                    "members/birth_date", "_index", "_parent_table_name", "_parent_index"])  # fmt: skip
+    members.append(["Lassana", "Dembélé", "M", "head", date(1970, 1, 1), 1, "Jigi", 1])
+    members.append(["Rokia", "Dembélé", "F", "child", date(2010, 1, 1), 2, "Jigi", 1])
+    members.append(["Salimata", "Fofana", "F", "head", date(1990, 1, 1), 3, "Jigi", 2])
+    workbook.save(tmp_path / "export.xlsx")
+    batch = staged((tmp_path / "export.xlsx").read_bytes(), name="export.xlsx")
+    assert batch.file_format == "kobo-xlsx"
+    assert (batch.households_new, batch.rows_total) == (2, 3), errors_of(batch)
+    committed(batch)
+    assert Household.objects.get(displacement="resident").members.count() == 2
+    assert Household.objects.get(displacement="idp").registered_on == date(2026, 9, 2)
+
+
+def test_a_household_error_in_a_kobo_xlsx_points_at_the_main_sheet(
+    areas: None, tmp_path: Path
+) -> None:
+    workbook = Workbook()
+    main = workbook.active
+    assert main is not None
+    main.title = "Jigi"
+    main.append(["household/commune", "household/village", "_uuid", "_index"])
+    main.append(["ML9", "Sadiola", "g7", 1])
+    members = workbook.create_sheet("members")
+    members.append(["members/given_names", "members/family_name", "members/sex",
+                    "members/relationship", "members/birth_date", "_parent_index"])  # fmt: skip
+    members.append(["Lassana", "Dembélé", "M", "head", "1970-01-01", 1])
+    workbook.save(tmp_path / "export.xlsx")
+    batch = staged((tmp_path / "export.xlsx").read_bytes(), name="export.xlsx")
+    [error] = errors_of(batch)
+    assert error[1:5] == ["Jigi", 2, "household/commune", "ML9"]
+
+
+def test_mapping_template_names_are_unique_and_fields_known(areas: None) -> None:
+    services.save_mapping_template(
+        actor=None, template=None, name="Kobo", description="", columns={}, pcode_version="2021"
+    )
+    with pytest.raises(InvalidInput) as refused:
+        services.save_mapping_template(
+            actor=None,
+            template=None,
+            name="kobo",
+            description="",
+            columns={"shoe_size": "taille"},
+            pcode_version="2021",
+        )
+    assert set(refused.value.errors) == {"name", "columns"}
+    assert MappingTemplate.objects.count() == 1
