@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("jigi.accounts.urls")),
     path("audit/", include("jigi.audit.urls")),
     path("registry/", include("jigi.registry.urls")),
+    path("imports/", include("jigi.intake.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from openpyxl import Workbook
 
@@ -35,7 +35,8 @@ def write_csv(batch: ImportBatch, handle: IO[str]) -> int:
     return count
 
 
-def write_xlsx(batch: ImportBatch, out: Path | IO[bytes]) -> int:
+def write_xlsx(batch: ImportBatch, out: Path | IO[bytes] | Any) -> int:
+    """Write the report to a path or any binary file-like object (an HTTP response too)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("erreurs")
     sheet.append([str(column) for column in REPORT_COLUMNS])

@@ -1,0 +1,29 @@
+"""Which imports a user sees: national-scope staff see every import, others their own."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from jigi.accounts.models import User
+from jigi.core.errors import NotFound
+from jigi.intake.models import ImportBatch, StagedHousehold
+
+
+def batches_for(user: User) -> QuerySet[ImportBatch]:
+    batches = ImportBatch.objects.select_related("created_by", "mapping")
+    if user.national_scope:
+        return batches
+    return batches.filter(created_by=user)
+
+
+def get_batch(user: User, batch_id: int) -> ImportBatch:
+    batch = (
+        batches_for(user).select_related("validate_job", "commit_job").filter(pk=batch_id).first()
+    )
+    if batch is None:
+        raise NotFound("import")
+    return batch
+
+
+def households_with_errors(batch: ImportBatch) -> QuerySet[StagedHousehold]:
+    return batch.staged.filter(action=StagedHousehold.Action.ERROR).order_by("first_row", "id")
