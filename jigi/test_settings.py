@@ -13,3 +13,14 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_H
 # Tests serve static files from the app folders, as runserver would; no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# SQLite test database in a file rather than in memory: jobs run in a thread beside the test
+# (as the CLI runs them), and an in-memory database shared between threads locks whole tables
+# instead of waiting. The file is per process, created and removed by the test run.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import tempfile
+    from pathlib import Path
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"jigi-test-{os.getpid()}.sqlite3")
+    }

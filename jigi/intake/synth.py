@@ -59,9 +59,36 @@ MOBILE_PREFIXES = ("70", "71", "72", "73", "74", "75", "76", "77", "78", "79", "
 VILLAGES = ("Centre", "Médine", "Plateau", "Liberté", "Darsalam", "Sabalibougou", "Banankoro", "Hamdallaye",
             "Kalaban", "Sikoro", "Missira", "Dougoukolo", "Niamana", "Sébénikoro")  # fmt: skip
 
+# Dwelling, livestock and assets (what proxy-means tests use); "assets" lists the household's
+# possessions space-separated, as a Kobo select_multiple answer does.
+DWELLING = (
+    "roof", "wall", "floor", "water_source", "toilet", "lighting", "cooking_fuel", "cattle",
+    "goats", "poultry", "assets",
+)  # fmt: skip
+RURAL = {
+    "roof": (("straw", 4), ("mud", 3), ("corrugated_iron", 3)),
+    "wall": (("mud", 7), ("cement_block", 2), ("stone", 1)),
+    "floor": (("earth", 8), ("cement", 2)),
+    "water_source": (("borehole", 4), ("protected_well", 2), ("unprotected_well", 3), ("surface", 1)),
+    "toilet": (("latrine", 6), ("improved_latrine", 1), ("none", 3)),
+    "lighting": (("solar", 4), ("lamp", 4), ("kerosene", 1), ("none", 1)),
+    "cooking_fuel": (("firewood", 9), ("charcoal", 1)),
+}  # fmt: skip
+URBAN = {
+    "roof": (("corrugated_iron", 6), ("concrete", 4)),
+    "wall": (("cement_block", 8), ("mud", 2)),
+    "floor": (("cement", 7), ("tile", 2), ("earth", 1)),
+    "water_source": (("piped", 6), ("borehole", 3), ("protected_well", 1)),
+    "toilet": (("improved_latrine", 5), ("flush", 2), ("latrine", 3)),
+    "lighting": (("grid", 7), ("solar", 3)),
+    "cooking_fuel": (("charcoal", 6), ("gas", 3), ("firewood", 1)),
+}  # fmt: skip
+ASSETS = {"radio": 0.5, "phone": 0.75, "television": 0.2, "bicycle": 0.3, "motorbike": 0.25,
+          "plough": 0.2, "cart": 0.2}  # fmt: skip
+
 COLUMNS = (
     "record_id", "household_id", "commune_pcode", "village", "registered_on", "displacement",
-    "displaced_on", "is_child_headed", "relationship", "given_names", "family_name", "sex", "birth_date",
+    "displaced_on", "is_child_headed", *DWELLING, "relationship", "given_names", "family_name", "sex", "birth_date",
     "birth_precision", "phone", "nina",
 )  # fmt: skip
 
@@ -91,6 +118,7 @@ class Household:
     displacement: str
     displaced_on: date | None
     is_child_headed: bool = False
+    dwelling: dict[str, str] = field(default_factory=dict)
     members: list[Person] = field(default_factory=list)
 
 
@@ -176,6 +204,7 @@ class Generator:
             displacement="idp" if displaced else "resident",
             displaced_on=registered - timedelta(days=rng.randint(10, 700)) if displaced else None,
         )
+        household.dwelling = self._dwelling(urban=region == "ML09")
         family = rng.choice(self.family)
         if rng.random() < 0.004:  # child-headed: rare
             household.is_child_headed = True
@@ -233,6 +262,21 @@ class Generator:
             )
         return household
 
+    def _dwelling(self, *, urban: bool) -> dict[str, str]:
+        rng = self.rng
+        dwelling = {
+            name: rng.choices([value for value, _w in options], [w for _v, w in options])[0]
+            for name, options in (URBAN if urban else RURAL).items()
+        }
+        herd = 0.05 if urban else 1.0
+        dwelling["cattle"] = str(int(rng.expovariate(1 / 3) * herd) if rng.random() < 0.4 else 0)
+        dwelling["goats"] = str(int(rng.expovariate(1 / 5) * herd) if rng.random() < 0.6 else 0)
+        dwelling["poultry"] = str(int(rng.expovariate(1 / 8)) if rng.random() < 0.7 else 0)
+        dwelling["assets"] = " ".join(
+            name for name, share in ASSETS.items() if rng.random() < share * (1.3 if urban else 1)
+        )
+        return dwelling
+
     def duplicate_of(self, household: Household, number: int) -> Household:
         """The same household registered again by another team, with the field's usual drift."""
         rng = self.rng
@@ -246,6 +290,7 @@ class Generator:
             displacement=household.displacement,
             displaced_on=household.displaced_on,
             is_child_headed=household.is_child_headed,
+            dwelling=dict(household.dwelling),
         )
         for member in household.members:
             if rng.random() < 0.1:
@@ -342,6 +387,7 @@ def records(stream: Iterator[Household]) -> Iterator[Record]:
                     if household.displaced_on
                     else "",
                     "is_child_headed": "yes" if household.is_child_headed else "",
+                    **household.dwelling,
                     "relationship": person.relationship,
                     "given_names": person.given_names,
                     "family_name": person.family_name,
@@ -431,6 +477,7 @@ def _write_kobo(out: Path, stream: Iterator[Household], tracked: Any) -> None:
                 "household/village": household.village,
                 "household/displacement": household.displacement,
                 "household/is_child_headed": "yes" if household.is_child_headed else "no",
+                **{f"household/{name}": value for name, value in household.dwelling.items()},
                 "members": [
                     {
                         f"members/{key}": value

@@ -72,8 +72,10 @@ class JigiCommand(BaseCommand):
             sys.exit(1)
         raise CommandError(message)
 
-    def watch(self, job: Job, *, poll: float = 0.3) -> Job:
-        """Show a job's progress as a terminal bar until it finishes."""
+    def watch(
+        self, job: Job, *, poll: float = 0.3, runner: threading.Thread | None = None
+    ) -> Job:
+        """Show a job's progress as a terminal bar until it finishes (or its runner ends)."""
         kind = jobs.job_kinds().get(job.kind)
         label = str(kind.label) if kind else job.kind
         columns = (
@@ -94,6 +96,9 @@ class JigiCommand(BaseCommand):
                 )
                 if job.is_finished:
                     return job
+                if runner is not None and not runner.is_alive():
+                    job.refresh_from_db()
+                    return job
                 time.sleep(poll)
 
     def run_job_here(self, kind: str, params: dict[str, Any] | None = None) -> Job:
@@ -105,16 +110,22 @@ class JigiCommand(BaseCommand):
     def execute_here(self, job: Job) -> Job:
         """Run an existing queued job in this process, showing its progress bar."""
 
+        failure: list[BaseException] = []
+
         def work() -> None:
             try:
                 jobs.execute_job(str(job.pk))
+            except BaseException as exc:  # reported below: the job could not even start
+                failure.append(exc)
             finally:
                 close_old_connections()
 
         thread = threading.Thread(target=work, name=f"job-{job.pk}", daemon=True)
         thread.start()
-        job = self.watch(job)
+        job = self.watch(job, runner=thread)
         thread.join()
+        if failure and not job.is_finished:
+            raise CommandError(f"The job could not run: {type(failure[0]).__name__}: {failure[0]}")
         return job
 
 

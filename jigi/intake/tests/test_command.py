@@ -32,7 +32,7 @@ def test_import_reports_writes_errors_and_commits_the_valid_households(
 ) -> None:
     (tmp_path / "m.csv").write_bytes(csv_bytes([*ROWS, BAD_ROW]))
     result = jigi_import(str(tmp_path / "m.csv"), "--errors", str(tmp_path / "errors.csv"))
-    assert result["ok"] is True
+    assert result["ok"] is True, result
     assert result["committed"] is True
     assert (result["new_households"], result["households_with_errors"]) == (2, 1)
     assert result["committed_households"] == 2
