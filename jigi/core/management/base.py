@@ -72,9 +72,7 @@ class JigiCommand(BaseCommand):
             sys.exit(1)
         raise CommandError(message)
 
-    def watch(
-        self, job: Job, *, poll: float = 0.3, runner: threading.Thread | None = None
-    ) -> Job:
+    def watch(self, job: Job, *, poll: float = 0.3, runner: threading.Thread | None = None) -> Job:
         """Show a job's progress as a terminal bar until it finishes (or its runner ends)."""
         kind = jobs.job_kinds().get(job.kind)
         label = str(kind.label) if kind else job.kind
