@@ -48,6 +48,7 @@ from jigi.core.codes import make_code  # noqa: E402
 from jigi.core.models import AdminArea  # noqa: E402
 from jigi.core.refdata import load_admin_areas  # noqa: E402
 from jigi.core.text import fold  # noqa: E402
+from jigi.intake.synth import FAMILY_NAMES, FEMALE_NAMES, MALE_NAMES  # noqa: E402
 from jigi.registry.models import (  # noqa: E402
     Household,
     IdentityDocument,
@@ -58,12 +59,8 @@ from jigi.registry.models import (  # noqa: E402
 )
 from jigi.registry.services import REGION_PREFIXES, name_pairs, name_words  # noqa: E402
 
-FAMILY = ["Traoré", "Coulibaly", "Diarra", "Keïta", "Konaté", "Touré", "Maïga", "Cissé", "Diallo", "Sidibé",
-          "Sangaré", "Dembélé", "Camara", "Doumbia", "Kanté", "Samaké", "Ballo", "Sissoko", "Koné", "Bagayoko",
-          "Sylla", "Guindo", "Dicko", "Tounkara", "Fofana", "Kouyaté", "Bah", "Haïdara", "Cissoko", "Dao"]  # fmt: skip
-GIVEN = ["Mamadou", "Moussa", "Oumar", "Boubacar", "Seydou", "Ibrahim", "Adama", "Souleymane", "Bakary", "Modibo",
-         "Fatoumata", "Aminata", "Aïssata", "Mariam", "Kadiatou", "Awa", "Oumou", "Hawa", "Djénéba", "Rokia",
-         "Assétou", "Salimata", "Kadidia", "Fanta", "Bintou", "Drissa", "Lassana", "Issa", "Sékou", "Ramata"]  # fmt: skip
+FAMILY = list(FAMILY_NAMES)
+GIVEN = [*MALE_NAMES, *FEMALE_NAMES]
 
 
 def load(rng: random.Random) -> tuple[list[str], list[str]]:
