@@ -358,6 +358,11 @@ class Validator:
                 if result is not None:
                     raw[result[0]] = result[1]
         raw.setdefault("registered_on", self.today.isoformat())
+        key_column = self.columns.get("household_key", "")
+        if key_column and not first.values.get(key_column) and first.group is None:
+            errors.setdefault("household_key", []).append(
+                _("Identifiant du ménage manquant : la ligne n'est rattachée à aucun ménage.")
+            )
         area = None
         if not commune_text:
             errors.setdefault("commune", []).append(str(REQUIRED))

@@ -150,7 +150,7 @@ def clean_household(
     today = timezone.localdate()
     if not partial:
         for name in ("village", "registered_on", "source"):
-            if not cleaned.get(name):
+            if not cleaned.get(name) and name not in errors:
                 errors.setdefault(name, []).append(str(REQUIRED))
     if "village" in cleaned and not cleaned["village"]:
         errors.setdefault("village", []).append(str(REQUIRED))
@@ -201,8 +201,8 @@ def clean_member(
     today = today or timezone.localdate()
     cleaned = _clean_fields(Individual, values, MEMBER_FIELDS, errors, prefix)
     if not partial:
-        for name in MEMBER_REQUIRED:
-            if not cleaned.get(name):
+        for name in MEMBER_REQUIRED:  # a value given but refused already has its message
+            if not cleaned.get(name) and f"{prefix}{name}" not in errors:
                 errors.setdefault(f"{prefix}{name}", []).append(str(REQUIRED))
     for name in ("given_names", "family_name"):
         if name in cleaned and cleaned[name]:

@@ -97,9 +97,10 @@ def test_each_bad_value_is_reported_with_its_row_column_and_reason(areas: None) 
         ["B4", KAYES_COMMUNE, "Kati", "head", "Modibo", "Kanté", "M", "1980-01-01", "", ""],
         ["B4", KAYES_COMMUNE, "Kati", "head", "Adama", "Kanté", "M", "1982-01-01", "", ""],
         ["B5", KAYES_COMMUNE, "Kati", "head", "Bintou", "Sylla", "F", "05/01/1990", "", ""],
+        ["", KAYES_COMMUNE, "Kati", "child", "Issa", "Sylla", "M", "2015-01-01", "", ""],
     ]
     batch = staged(csv_bytes(bad), name="terrain.csv")
-    assert (batch.households_total, batch.households_error, batch.households_new) == (5, 4, 1)
+    assert (batch.households_total, batch.households_error, batch.households_new) == (6, 5, 1)
     report = {(row[2], row[3]): row for row in errors_of(batch)}
     assert report[(2, "commune_pcode")][4] == "ML999999"
     assert "P-code inconnu" in report[(2, "commune_pcode")][5]
@@ -107,6 +108,7 @@ def test_each_bad_value_is_reported_with_its_row_column_and_reason(areas: None) 
     assert report[(4, "sex")][4] == "X"
     assert "téléphone" in report[(4, "phone")][5]
     assert "exactement un chef" in report[(5, "relationship")][5]
+    assert "aucun ménage" in report[(8, "household_id")][5]
     assert all(row[0] == "terrain.csv" for row in report.values())
     # A French day-first date is read as such; the valid household goes in, the rest do not.
     committed(batch)
