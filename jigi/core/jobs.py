@@ -173,6 +173,7 @@ def execute_job(job_id: str) -> Job:
         job.refresh_from_db()
         if job.cancel_requested and job.status == Job.Status.RUNNING:
             _finish(job, Job.Status.CANCELLED, message=str(_("Annulée à la demande.")))
+            job.refresh_from_db()
         return job
     except DomainError as exc:
         _finish(job, Job.Status.FAILED, error=str(exc))

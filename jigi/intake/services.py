@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Model, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -34,7 +34,7 @@ from jigi.accounts.policy import has_perm
 from jigi.accounts.roles import Perm
 from jigi.audit.services import record
 from jigi.core.errors import Forbidden, InvalidInput
-from jigi.core.jobs import Progress, job_kind, start_job
+from jigi.core.jobs import JobStopped, Progress, job_kind, start_job
 from jigi.core.models import AdminArea, Job
 from jigi.intake import mapping
 from jigi.intake.mapping import NINA_KIND, TARGETS
@@ -777,6 +777,38 @@ def commit_batch(batch: ImportBatch, progress: Progress | None = None) -> dict[s
 def _commit_new(
     batch: ImportBatch, items: list[StagedHousehold], areas: dict[str, AdminArea]
 ) -> None:
+    """Write a chunk of new households in one transaction. If the register refuses it (a
+    document number registered elsewhere since the check), write them one by one so only
+    the household concerned is set aside."""
+    try:
+        _write_new(batch, items, areas)
+    except IntegrityError:
+        if len(items) == 1:
+            StagedHousehold.objects.filter(pk=items[0].pk).update(
+                action=StagedHousehold.Action.ERROR,
+                error_rows=1,
+                errors=[
+                    {
+                        "sheet": items[0].sheet,
+                        "row": items[0].first_row,
+                        "column": "",
+                        "value": items[0].key,
+                        "reason": _(
+                            "Un numéro de pièce de ce ménage a été enregistré dans le registre "
+                            "depuis la vérification."
+                        ),
+                    }
+                ],
+            )
+            items[0].action = StagedHousehold.Action.ERROR
+            return
+        for item in items:
+            _commit_new(batch, [item], areas)
+
+
+def _write_new(
+    batch: ImportBatch, items: list[StagedHousehold], areas: dict[str, AdminArea]
+) -> None:
     with transaction.atomic():
         taken = set(
             SourceRecord.objects.filter(
@@ -927,12 +959,21 @@ def _run_step(job: Job, step: Any, progress: Progress) -> dict[str, Any]:
     with translation.override(batch.language):
         try:
             result: dict[str, Any] = step(batch, progress)
-        except InvalidInput as exc:
-            ImportBatch.objects.filter(pk=batch.pk).update(
-                status=ImportBatch.Status.FAILED, error=str(exc)
+        except JobStopped:
+            job.refresh_from_db()
+            if job.cancel_requested:  # not when another worker took the job over
+                _failed(batch, _("Arrêté à la demande ; « Relancer » reprend où il s'est arrêté."))
+            raise
+        except Exception as exc:  # the import must say it stopped, whatever stopped it
+            _failed(
+                batch, str(exc) if isinstance(exc, InvalidInput) else f"{type(exc).__name__}: {exc}"
             )
             raise
     return result
+
+
+def _failed(batch: ImportBatch, error: str) -> None:
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED, error=error)
 
 
 @job_kind(

@@ -441,3 +441,48 @@ def test_mapping_template_names_are_unique_and_fields_known(areas: None) -> None
         )
     assert set(refused.value.errors) == {"name", "columns"}
     assert MappingTemplate.objects.count() == 1
+
+
+def test_a_document_registered_since_the_check_sets_only_that_household_aside(
+    areas: None,
+) -> None:
+    from jigi.registry.services import NewMember, register_household
+
+    batch = staged(csv_bytes(ROWS))
+    register_household(  # meanwhile, someone registers Oumar Diarra's NINA by hand
+        actor=None,
+        commune=KAYES_COMMUNE,
+        household={"village": "Kati", "registered_on": "2026-01-01", "source": "survey"},
+        members=[
+            NewMember(
+                values={"given_names": "Oumar", "family_name": "Diarra", "sex": "M",
+                        "birth_date": "1965-01-01", "relationship": "head"},
+                documents=({"kind": "nina", "number": "12345678901234A"},),
+            )
+        ],
+    )  # fmt: skip
+    committed(batch)
+    assert (batch.households_committed, batch.households_error) == (1, 1)
+    [error] = errors_of(batch)
+    assert error[4] == "M2"
+    assert "depuis la vérification" in error[5]
+
+
+def test_a_cancelled_commit_is_reported_and_resumes_when_run_again(areas: None) -> None:
+    from jigi.core.jobs import execute_job
+    from jigi.core.models import Job
+
+    batch = staged(csv_bytes(ROWS))
+    job = services.start_commit(
+        actor=None, batch=batch, policy=ImportBatch.Policy.VALID_ONLY, enqueue=False
+    )
+    Job.objects.filter(pk=job.pk).update(cancel_requested=True)
+    assert execute_job(str(job.pk)).status == Job.Status.CANCELLED
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED
+    assert "Relancer" in batch.error
+    assert not Household.objects.exists()
+    again = services.start_commit(actor=None, batch=batch, policy=batch.policy, enqueue=False)
+    assert execute_job(str(again.pk)).status == Job.Status.SUCCEEDED
+    batch.refresh_from_db()
+    assert (batch.status, batch.households_committed) == (ImportBatch.Status.COMMITTED, 2)
