@@ -41,8 +41,12 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from jigi.audit.models import AuditEntry  # noqa: E402
+from jigi.core.models import Job  # noqa: E402
 from jigi.core.refdata import load_admin_areas  # noqa: E402
+from jigi.intake.models import SourceRecord, StagedHousehold  # noqa: E402
 from jigi.intake.synth import COLUMNS, write  # noqa: E402
+from jigi.registry.models import Household, Individual, NamePair, NameToken  # noqa: E402
 
 
 def plain_limit(path: Path) -> tuple[int, float]:
@@ -105,6 +109,23 @@ def main() -> None:
         raise SystemExit("the import failed")
     result = json.loads(child.stdout)
     rows = result["rows"]
+    phases = {
+        job.kind: (job.finished_at - job.started_at).total_seconds()
+        for job in Job.objects.filter(kind__startswith="intake.")
+        if job.finished_at and job.started_at
+    }
+    written = {
+        model._meta.label: model.objects.count()
+        for model in (
+            Household,
+            Individual,
+            NameToken,
+            NamePair,
+            AuditEntry,
+            SourceRecord,
+            StagedHousehold,
+        )
+    }
     limit_rows, limit_seconds = plain_limit(out)
     assert limit_rows == synth.records == rows, (limit_rows, synth.records, rows)  # noqa: S101
     import_rate, limit_rate = rows / seconds, limit_rows / limit_seconds
@@ -119,6 +140,13 @@ def main() -> None:
     print(f"  limit  : {limit_seconds:7.1f} s  {limit_rate:10,.0f} rows/s  ({plain})")
     print(f"  ratio import/limit: {import_rate / limit_rate:.3f} (goal ≥ 0.5); "
           f"peak memory {peak_mb / 1024:.2f} GB (goal < 1 GB)")  # fmt: skip
+    print(f"  phases: validation {phases.get('intake.validate', 0):.1f} s, "
+          f"commit {phases.get('intake.commit', 0):.1f} s")  # fmt: skip
+    total_written = sum(written.values())
+    print(
+        f"  rows written: {total_written:,} ({total_written / rows:.1f} per input row): "
+        + ", ".join(f"{label.split('.')[-1]} {count:,}" for label, count in written.items())
+    )
 
 
 if __name__ == "__main__":

@@ -32,3 +32,11 @@ def prefix_q(path: str, prefix: str) -> Q:
     if path.endswith("_id"):  # a foreign key's column: LIKE goes through the key's target
         path = f"{path[:-3]}__pk"
     return Q(**{f"{path}__startswith": prefix})
+
+
+def spreadsheet_safe(value: object) -> object:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe (exports of
+    data users typed must not execute in the reader's Excel)."""
+    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
+        return f"'{value}"
+    return value

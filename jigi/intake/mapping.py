@@ -232,7 +232,9 @@ def _kinds() -> dict[str, str]:
         if field is None:
             continue
         internal = field.get_internal_type()
-        if field.choices:
+        if target.name in {"latitude", "longitude"}:
+            kinds[target.name] = "coordinate"
+        elif field.choices:
             kinds[target.name] = "choice"
         elif internal == "BooleanField":
             kinds[target.name] = "boolean"
@@ -278,6 +280,11 @@ def normalise(level: str, name: str, text: str, problems: dict[str, str]) -> tup
         return name, normalise_date(text)
     if kind == "integer" and _NUMBER.match(text):
         return name, text.split(".", 1)[0]
+    if kind == "coordinate":  # GPS readings carry more decimals than the register keeps
+        try:
+            return name, Decimal(text.replace(",", ".")).quantize(GPS_PLACES, ROUND_HALF_UP)
+        except InvalidOperation:
+            return name, text
     return name, text
 
 

@@ -222,7 +222,9 @@ class XlsxReader:
 
 
 def _kobo_value(value: Any) -> str:
-    if isinstance(value, list):  # _geolocation [lat, lon]
+    if isinstance(value, list):  # _geolocation [lat, lon]; lists of objects carry no answer
+        if any(isinstance(part, dict | list) for part in value):
+            return ""
         return " ".join(str(part) for part in value if part is not None)
     if isinstance(value, dict):
         return ""
@@ -247,7 +249,7 @@ class KoboJsonReader:
             if not isinstance(submission, dict):
                 continue
             for key, value in submission.items():
-                if _is_repeat(value):
+                if _is_repeat(key, value):
                     for member in value:
                         columns.update(dict.fromkeys(member))
                 else:
@@ -280,10 +282,10 @@ class KoboJsonReader:
             household = {
                 key: _kobo_value(value)
                 for key, value in submission.items()
-                if not _is_repeat(value) and value not in (None, "")
+                if not _is_repeat(key, value) and value not in (None, "")
             }
             key = _kobo_key(submission) or f"#{number}"
-            repeats = [value for value in submission.values() if _is_repeat(value)]
+            repeats = [value for name, value in submission.items() if _is_repeat(name, value)]
             members = repeats[0] if repeats else [{}]
             for position, member in enumerate(members, 1):
                 values = dict(household)
@@ -291,8 +293,15 @@ class KoboJsonReader:
                 yield SourceRow(sheet="", row=number, values=values, group=key, member=position)
 
 
-def _is_repeat(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and isinstance(value[0], dict)
+def _is_repeat(key: str, value: Any) -> bool:
+    """A repeat group: a list of answer objects (Kobo's own ``_attachments``, ``_notes`` … are
+    lists of objects too, and are not)."""
+    return (
+        not key.startswith("_")
+        and isinstance(value, list)
+        and bool(value)
+        and isinstance(value[0], dict)
+    )
 
 
 def _starts_with_list(handle: BinaryIO) -> bool:

@@ -9,6 +9,7 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 
+from jigi.core.text import spreadsheet_safe
 from jigi.intake.models import ImportBatch
 from jigi.intake.services import REPORT_COLUMNS, error_rows
 
@@ -25,7 +26,7 @@ def csv_lines(batch: ImportBatch) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow([str(column) for column in REPORT_COLUMNS])
     for row in error_rows(batch):
-        yield writer.writerow(row)
+        yield writer.writerow([spreadsheet_safe(value) for value in row])
 
 
 def write_csv(batch: ImportBatch, handle: IO[str]) -> int:
@@ -42,7 +43,7 @@ def write_xlsx(batch: ImportBatch, out: Path | IO[bytes] | Any) -> int:
     sheet.append([str(column) for column in REPORT_COLUMNS])
     count = 0
     for row in error_rows(batch):
-        sheet.append(row)
+        sheet.append([spreadsheet_safe(value) for value in row])
         count += 1
     workbook.save(out)
     return count

@@ -27,3 +27,13 @@ def get_batch(user: User, batch_id: int) -> ImportBatch:
 
 def households_with_errors(batch: ImportBatch) -> QuerySet[StagedHousehold]:
     return batch.staged.filter(action=StagedHousehold.Action.ERROR).order_by("first_row", "id")
+
+
+def earlier_imports_of_same_file(user: User, batch: ImportBatch) -> list[ImportBatch]:
+    """Earlier imports of the very same file (by content) that ``user`` may see, newest first."""
+    return list(
+        batches_for(user)
+        .filter(sha256=batch.sha256, created_at__lt=batch.created_at)
+        .exclude(pk=batch.pk)
+        .order_by("-created_at")[:5]
+    )

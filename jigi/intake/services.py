@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count, Model, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -33,9 +34,10 @@ from jigi.accounts.models import User
 from jigi.accounts.policy import has_perm
 from jigi.accounts.roles import Perm
 from jigi.audit.services import record
-from jigi.core.errors import Forbidden, InvalidInput
+from jigi.core.errors import DomainError, Forbidden, InvalidInput
 from jigi.core.jobs import JobStopped, Progress, job_kind, start_job
 from jigi.core.models import AdminArea, Job
+from jigi.core.text import fold
 from jigi.intake import mapping
 from jigi.intake.mapping import NINA_KIND, TARGETS
 from jigi.intake.models import (
@@ -56,6 +58,8 @@ from jigi.registry.services import (
     update_household,
     update_member,
 )
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 500  # households per staging insert and per commit transaction
 CROSSWALK = Path(__file__).parent / "data" / "mali_admin3_pcode_crosswalk_2015_2021.csv"
@@ -115,11 +119,12 @@ def create_batch(
     except InvalidInput as exc:
         stored.unlink()
         raise InvalidInput(str(exc), {"file": [str(exc)]}) from None
+    source = " ".join(source.split())
     if not source:
-        if file_format.startswith("kobo"):
-            source = KOBO_SOURCE
-        else:
-            source = mapping_template.name if mapping_template else FILE_SOURCE
+        # Kobo's _uuid is unique everywhere; a file's own household ids are unique only in
+        # that file's series, named by default after the file ("menages-kayes.csv" and its
+        # corrected re-upload share "menages-kayes").
+        source = KOBO_SOURCE if file_format.startswith("kobo") else (Path(name).stem or FILE_SOURCE)
     batch = ImportBatch.objects.create(
         original_name=name,
         stored_path=stored.name,
@@ -148,15 +153,6 @@ def batch_path(batch: ImportBatch) -> Path:
     return Path(settings.JIGI_IMPORT_DIR) / batch.stored_path
 
 
-def same_file_imports(batch: ImportBatch) -> list[ImportBatch]:
-    """Earlier imports of the very same file (by content), newest first."""
-    return list(
-        ImportBatch.objects.filter(sha256=batch.sha256, created_at__lt=batch.created_at)
-        .exclude(pk=batch.pk)
-        .order_by("-created_at")[:5]
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Starting and stopping the steps
 
@@ -166,7 +162,10 @@ def start_validation(
 ) -> Job:
     """Queue the validation job; with ``then_commit`` (a policy) it commits when it is done."""
     _require(actor)
-    if batch.status not in {ImportBatch.Status.UPLOADED, ImportBatch.Status.FAILED}:
+    if (
+        batch.status not in {ImportBatch.Status.UPLOADED, ImportBatch.Status.FAILED}
+        or batch.commit_job_id is not None
+    ):
         raise InvalidInput(
             _("Cet import est « %(status)s » : il ne se vérifie plus.")
             % {"status": batch.get_status_display()}
@@ -178,9 +177,13 @@ def start_validation(
             params={"batch": batch.pk, "then_commit": then_commit},
             enqueue=enqueue,
         )
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            validate_job=job, status=ImportBatch.Status.VALIDATING, error=""
-        )
+        taken = ImportBatch.objects.filter(
+            pk=batch.pk,
+            status__in=[ImportBatch.Status.UPLOADED, ImportBatch.Status.FAILED],
+            commit_job__isnull=True,
+        ).update(validate_job=job, status=ImportBatch.Status.VALIDATING, error="")
+        if not taken:  # started twice at once, or already committing
+            raise InvalidInput(_("Cet import est déjà en cours de traitement."))
     batch.refresh_from_db()
     return job
 
@@ -197,7 +200,8 @@ def start_commit(*, actor: Actor, batch: ImportBatch, policy: str, enqueue: bool
         )
     if policy not in ImportBatch.Policy.values:
         raise InvalidInput(_("Règle d'enregistrement inconnue : %(policy)s.") % {"policy": policy})
-    if policy == ImportBatch.Policy.ALL_OR_NOTHING and batch.households_error:
+    resuming = batch.staged.filter(committed=True).exists()
+    if policy == ImportBatch.Policy.ALL_OR_NOTHING and batch.households_error and not resuming:
         raise InvalidInput(
             _(
                 "%(count)d ménage(s) ont des erreurs : avec « rien sauf si tout est valide », "
@@ -210,8 +214,18 @@ def start_commit(*, actor: Actor, batch: ImportBatch, policy: str, enqueue: bool
         job = start_job(
             actor=actor, kind="intake.commit", params={"batch": batch.pk}, enqueue=enqueue
         )
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            commit_job=job, status=ImportBatch.Status.COMMITTING, policy=policy, error=""
+        taken = ImportBatch.objects.filter(
+            pk=batch.pk,
+            status__in=[ImportBatch.Status.VALIDATED, ImportBatch.Status.FAILED],
+            validated_at__isnull=False,
+        ).update(commit_job=job, status=ImportBatch.Status.COMMITTING, policy=policy, error="")
+        if not taken:  # confirmed twice at once
+            raise InvalidInput(_("Cet import est déjà en cours de traitement."))
+        record(
+            actor=actor,
+            action="intake.import_commit_started",
+            target=batch,
+            changes={"policy": policy},
         )
     batch.refresh_from_db()
     return job
@@ -220,22 +234,25 @@ def start_commit(*, actor: Actor, batch: ImportBatch, policy: str, enqueue: bool
 def abandon_batch(*, actor: Actor, batch: ImportBatch) -> ImportBatch:
     """Drop an import that was not committed: its staged rows and its file go."""
     _require(actor)
-    if (
-        batch.status
-        in {
-            ImportBatch.Status.VALIDATING,
-            ImportBatch.Status.COMMITTING,
-            ImportBatch.Status.COMMITTED,
-        }
-        or batch.households_committed
-    ):
-        raise InvalidInput(
-            _("Cet import est « %(status)s » : il ne peut plus être abandonné.")
-            % {"status": batch.get_status_display()}
-        )
+    refused = InvalidInput(
+        _("Cet import est « %(status)s » : il ne peut plus être abandonné.")
+        % {"status": batch.get_status_display()}
+    )
+    if batch.commit_job_id is not None or batch.staged.filter(committed=True).exists():
+        raise refused  # part of it may be in the register: it is finished, not abandoned
     with transaction.atomic():
+        taken = ImportBatch.objects.filter(
+            pk=batch.pk,
+            status__in=[
+                ImportBatch.Status.UPLOADED,
+                ImportBatch.Status.VALIDATED,
+                ImportBatch.Status.FAILED,
+            ],
+            commit_job__isnull=True,
+        ).update(status=ImportBatch.Status.CANCELLED)
+        if not taken:
+            raise refused
         batch.staged.all().delete()
-        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.CANCELLED)
         record(actor=actor, action="intake.import_abandoned", target=batch)
     batch_path(batch).unlink(missing_ok=True)
     batch.refresh_from_db()
@@ -371,7 +388,7 @@ class Validator:
         commune_column = self.columns.get("commune", "")
         for row in group.rows[1:]:
             other = row.values.get(commune_column, "")
-            if other and other != commune_text:
+            if other and other.strip().upper() != commune_text.strip().upper():
                 errors.setdefault("commune", []).append(
                     _("La commune change entre les lignes d'un même ménage (%(a)s, %(b)s).")
                     % {"a": commune_text, "b": other}
@@ -399,7 +416,7 @@ class Validator:
             member_problems: dict[str, str] = {}
             values: dict[str, Any] = {}
             documents: list[dict[str, Any]] = []
-            key = str(row.member or index + 1)
+            key = ""  # a person's own id in the file, when it has one (never their position)
             for name, column in self.member_fields:
                 text = row.values.get(column, "")
                 if not text:
@@ -420,7 +437,7 @@ class Validator:
             cleaned_documents = rules.clean_documents(
                 documents, errors, prefix, self.seen_documents, check_register=False
             )
-            if key in keys:
+            if key and key in keys:
                 errors.setdefault(prefix + "member_key", []).append(
                     _("Identifiant de personne en double dans le ménage : %(value)s.")
                     % {"value": key}
@@ -441,20 +458,30 @@ class Validator:
             errors=errors,
             today=self.today,
         )
-        payload = {
+        household_values = _json_safe(household)
+        payload: dict[str, Any] = {
             "commune": area.pcode if area is not None else "",
-            "household": _json_safe(household),
+            "household": household_values,
             "members": members,
         }
         report = [self._locate(group, key, messages) for key, messages in errors.items()]
+        # What the record says, not where the file put it: re-sorting a file changes nothing.
         hashed = {
-            **payload,
-            "household": {k: v for k, v in _json_safe(household).items() if k not in NOT_UPDATED},
+            "commune": payload["commune"],
+            "household": {k: v for k, v in household_values.items() if k not in NOT_UPDATED},
+            "members": sorted(
+                json.dumps(
+                    [member["key"], member["values"], member["documents"]],
+                    sort_keys=True,
+                    ensure_ascii=False,
+                )
+                for member in members
+            ),
         }
         return StagedHousehold(
             batch=self.batch,
             key=group.key[:200],
-            sheet=first.sheet,
+            sheet=first.group_sheet if first.group_row is not None else first.sheet,
             first_row=first.group_row or first.row,
             rows=len(group.rows),
             payload=payload,
@@ -505,21 +532,19 @@ class Validator:
 
     def flush(self, staged: list[StagedHousehold]) -> None:
         """Decide new / update / unchanged by source key, look documents up, and stage."""
-        known = dict(
-            SourceRecord.objects.filter(
+        known = {
+            record.key: record
+            for record in SourceRecord.objects.filter(
                 source=self.batch.source, key__in=[item.key for item in staged]
-            ).values_list("key", "content_hash")
-        )
+            ).select_related("household")
+        }
         numbers: dict[str, tuple[StagedHousehold, dict[str, Any]]] = {}
         for item in staged:
             if item.action == StagedHousehold.Action.ERROR:
                 continue
-            if item.key in known:
-                item.action = (
-                    StagedHousehold.Action.UNCHANGED
-                    if known[item.key] == item.content_hash
-                    else StagedHousehold.Action.UPDATE
-                )
+            record = known.get(item.key)
+            if record is not None:
+                self._match(item, record)
                 continue
             for member in item.payload["members"]:
                 for document in member["documents"]:
@@ -530,31 +555,81 @@ class Validator:
             ).values_list("number_normalised", flat=True)
             for number in registered:
                 item, member = numbers[number]
-                item.errors.append(
-                    {
-                        "sheet": item.sheet,
-                        "row": member["row"],
-                        "column": self.columns.get("nina", "nina"),
-                        "value": number,
-                        "reason": _(
-                            "Ce numéro de pièce est déjà enregistré dans le registre : %(value)s."
-                        )
-                        % {"value": number},
-                    }
+                set_aside(
+                    item,
+                    _("Ce numéro de pièce est déjà enregistré dans le registre : %(value)s.")
+                    % {"value": number},
+                    row=member["row"],
+                    column=self.columns.get("nina", "nina"),
+                    value=number,
                 )
-                item.error_rows = len({entry["row"] for entry in item.errors})
-                item.action = StagedHousehold.Action.ERROR
         StagedHousehold.objects.bulk_create(staged, batch_size=CHUNK)
 
+    def _match(self, item: StagedHousehold, record: SourceRecord) -> None:
+        """A key already imported: unchanged, an update of the same household, or a clash."""
+        household = record.household
+        key_column = self.columns.get("household_key", "_uuid")
+        if self.scope is not None and not household.commune_id.startswith(self.scope):
+            set_aside(
+                item,
+                _(
+                    "Cet identifiant est déjà celui d'un ménage hors de votre zone dans la "
+                    "source « %(source)s » : changez de source ou d'identifiant."
+                )
+                % {"source": self.batch.source},
+                column=key_column,
+            )
+        elif household.commune_id != item.payload["commune"]:
+            set_aside(
+                item,
+                _(
+                    "Cet identifiant est déjà celui du ménage %(code)s, dans une autre commune "
+                    "(source « %(source)s ») : si c'est un autre ménage, changez de source ; "
+                    "s'il a déménagé, enregistrez le déménagement dans le registre."
+                )
+                % {"code": household.code, "source": self.batch.source},
+                column=key_column,
+            )
+        elif record.content_hash == item.content_hash:
+            item.action = StagedHousehold.Action.UNCHANGED
+        else:
+            item.action = StagedHousehold.Action.UPDATE
 
-def _groups(rows: Iterator[SourceRow], key_column: str) -> Iterator[Group]:
+
+def set_aside(
+    item: StagedHousehold,
+    reason: str,
+    *,
+    row: int | None = None,
+    column: str = "",
+    value: str | None = None,
+) -> None:
+    """Mark a staged household as refused, with one more reason in the error report."""
+    item.errors = [
+        *item.errors,
+        {
+            "sheet": item.sheet,
+            "row": row if row is not None else item.first_row,
+            "column": column,
+            "value": item.key if value is None else value,
+            "reason": reason,
+        },
+    ]
+    item.error_rows = len({entry["row"] for entry in item.errors})
+    item.action = StagedHousehold.Action.ERROR
+
+
+def _groups(rows: Iterator[SourceRow], key_column: str, file_id: str) -> Iterator[Group]:
     """Consecutive rows of the same household; a file's structure (Kobo) or its key column
-    says which household a row belongs to."""
+    says which household a row belongs to. A Kobo submission without ``_uuid`` is known by
+    its place in this very file (``file_id`` keeps it from matching another file's)."""
     current: Group | None = None
     for row in rows:
         key = row.group if row.group is not None else row.values.get(key_column, "").strip()
         if not key:
             key = f"#{row.row}"
+        if key.startswith("#") and row.group is not None:
+            key = f"{file_id}{key}"
         if current is not None and current.key == key:
             current.rows.append(row)
             continue
@@ -574,8 +649,11 @@ def _estimate_rows(batch: ImportBatch, path: Path) -> int | None:
     return None
 
 
-def validate_batch(batch: ImportBatch, progress: Progress | None = None) -> dict[str, Any]:
-    """Stage and check every row; safe to run again (it starts over)."""
+def validate_batch(
+    batch: ImportBatch, progress: Progress | None = None, *, actor: Actor = None
+) -> dict[str, Any]:
+    """Stage and check every row; safe to run again (it starts over). Scope is the uploader's;
+    ``actor`` (who started the check) is recorded in the audit log."""
     batch.staged.all().delete()
     path = batch_path(batch)
     if not path.exists():
@@ -603,7 +681,7 @@ def validate_batch(batch: ImportBatch, progress: Progress | None = None) -> dict
     seen: set[str] = set()
     repeated: set[str] = set()
     buffer: list[StagedHousehold] = []
-    for group in _groups(reader.rows(), columns.get("household_key", "")):
+    for group in _groups(reader.rows(), columns.get("household_key", ""), batch.sha256[:16]):
         if group.key in seen:
             repeated.add(group.key)
         seen.add(group.key)
@@ -617,7 +695,7 @@ def validate_batch(batch: ImportBatch, progress: Progress | None = None) -> dict
     validator.flush(buffer)
     if repeated:
         _merge_repeated(batch, reader.rows(), columns, repeated, validator)
-    return _finish_validation(batch)
+    return _finish_validation(batch, actor)
 
 
 def _merge_repeated(
@@ -628,7 +706,12 @@ def _merge_repeated(
     validator: Validator,
 ) -> None:
     """Households whose rows are not consecutive in the file: gather them and check again."""
-    batch.staged.filter(key__in=repeated).delete()
+    fragments = batch.staged.filter(key__in=repeated)
+    for payload in fragments.values_list("payload", flat=True):  # checked again below
+        for member in payload.get("members", []):
+            for document in member["documents"]:
+                validator.seen_documents.discard((document["kind"], document["number_normalised"]))
+    fragments.delete()
     gathered: dict[str, list[SourceRow]] = {key: [] for key in repeated}
     key_column = columns.get("household_key", "")
     for row in rows:
@@ -658,7 +741,7 @@ def _merge_repeated(
         validator.flush(staged[start : start + CHUNK])
 
 
-def _finish_validation(batch: ImportBatch) -> dict[str, Any]:
+def _finish_validation(batch: ImportBatch, actor: Actor) -> dict[str, Any]:
     action = StagedHousehold.Action
     totals = batch.staged.aggregate(
         rows=Sum("rows"),
@@ -683,9 +766,7 @@ def _finish_validation(batch: ImportBatch) -> dict[str, Any]:
             status=ImportBatch.Status.VALIDATED, validated_at=timezone.now(), error="", **counts
         )
         batch.refresh_from_db()
-        record(
-            actor=batch.created_by, action="intake.import_validated", target=batch, changes=counts
-        )
+        record(actor=actor, action="intake.import_validated", target=batch, changes=counts)
     return summary(batch)
 
 
@@ -743,10 +824,18 @@ def instant_duplicate_check(households: list[Household]) -> int:
     return 0
 
 
-def commit_batch(batch: ImportBatch, progress: Progress | None = None) -> dict[str, Any]:
-    """Write the batch's valid households (resuming after a crash where it stopped)."""
+def commit_batch(
+    batch: ImportBatch, progress: Progress | None = None, *, actor: Actor = None
+) -> dict[str, Any]:
+    """Write the batch's valid households (resuming after a crash where it stopped).
+
+    ``actor`` is who confirmed the commit: the register's writes and their audit entries are
+    theirs, and their scope is checked again.
+    """
+    resuming = batch.staged.filter(committed=True).exists()
     if (
         batch.policy == ImportBatch.Policy.ALL_OR_NOTHING
+        and not resuming
         and batch.staged.filter(action=StagedHousehold.Action.ERROR).exists()
     ):
         raise InvalidInput(_("Des ménages ont des erreurs : rien n'est enregistré."))
@@ -757,108 +846,241 @@ def commit_batch(batch: ImportBatch, progress: Progress | None = None) -> dict[s
     if progress is not None:
         progress.start(total, _("Enregistrement des ménages"))
         progress.update(done)
-    areas = {area.pcode: area for area in AdminArea.objects.all()}
+    committer = _Committer(batch, actor)
     while True:
         chunk = list(todo[:CHUNK])
         if not chunk:
             break
-        new = [item for item in chunk if item.action == StagedHousehold.Action.NEW]
-        if new:
-            _commit_new(batch, new, areas)
-        for item in chunk:
-            if item.action == StagedHousehold.Action.UPDATE:
-                _commit_update(batch, item)
+        committer.commit(chunk)
         done += len(chunk)
         if progress is not None:
             progress.update(done)
-    return _finish_commit(batch)
+    result = _finish_commit(batch, actor)
+    batch_path(batch).unlink(missing_ok=True)  # the file holds personal data: keep it no longer
+    return result
 
 
-def _commit_new(
-    batch: ImportBatch, items: list[StagedHousehold], areas: dict[str, AdminArea]
-) -> None:
-    """Write a chunk of new households in one transaction. If the register refuses it (a
-    document number registered elsewhere since the check), write them one by one so only
-    the household concerned is set aside."""
-    try:
-        _write_new(batch, items, areas)
-    except IntegrityError:
-        if len(items) == 1:
-            StagedHousehold.objects.filter(pk=items[0].pk).update(
-                action=StagedHousehold.Action.ERROR,
-                error_rows=1,
-                errors=[
-                    {
-                        "sheet": items[0].sheet,
-                        "row": items[0].first_row,
-                        "column": "",
-                        "value": items[0].key,
-                        "reason": _(
-                            "Un numéro de pièce de ce ménage a été enregistré dans le registre "
-                            "depuis la vérification."
-                        ),
-                    }
-                ],
-            )
-            items[0].action = StagedHousehold.Action.ERROR
-            return
-        for item in items:
-            _commit_new(batch, [item], areas)
-
-
-def _write_new(
-    batch: ImportBatch, items: list[StagedHousehold], areas: dict[str, AdminArea]
-) -> None:
-    with transaction.atomic():
-        taken = set(
-            SourceRecord.objects.filter(
-                source=batch.source, key__in=[item.key for item in items]
-            ).values_list("key", flat=True)
+class _Committer:
+    def __init__(self, batch: ImportBatch, actor: Actor) -> None:
+        self.batch = batch
+        self.actor = actor
+        self.areas = {area.pcode: area for area in AdminArea.objects.all()}
+        self.scope: tuple[str, ...] | None = (
+            None if actor is None or actor.national_scope else tuple(actor.scope_area_codes())
         )
+
+    def commit(self, chunk: list[StagedHousehold]) -> None:
         fresh = []
-        for item in items:
-            if item.key in taken:  # imported meanwhile by another batch: update it instead
-                item.action = StagedHousehold.Action.UPDATE
-                StagedHousehold.objects.filter(pk=item.pk).update(action=item.action)
-            else:
-                fresh.append(item)
-        specs = [
-            BulkHousehold(
-                commune=areas[item.payload["commune"]],
-                values=_from_json(Household, item.payload["household"], areas),
-                members=[
-                    (
-                        _from_json(Individual, member["values"], areas),
-                        [_from_json(IdentityDocument, doc, areas) for doc in member["documents"]],
-                    )
-                    for member in item.payload["members"]
-                ],
-                note={"import": batch.pk, "rows": _rows_label(item)},
-            )
-            for item in fresh
-        ]
-        created = register_households_bulk(actor=batch.created_by, households=specs)
-        instant_duplicate_check([household for household, _members in created])
-        SourceRecord.objects.bulk_create(
-            [
-                SourceRecord(
-                    source=batch.source,
-                    key=item.key,
-                    household=household,
-                    content_hash=item.content_hash,
-                    member_keys={
-                        member_payload["key"]: member_id
-                        for member_payload, member_id in zip(
-                            item.payload["members"], members, strict=True
-                        )
-                    },
-                    batch=batch,
+        for item in chunk:
+            if self.scope is not None and not item.payload["commune"].startswith(self.scope):
+                self.refuse(
+                    item, _("La commune de ce ménage est hors de votre zone d'intervention.")
                 )
-                for item, (household, members) in zip(fresh, created, strict=True)
-            ],
-            batch_size=CHUNK,
+            elif item.action == StagedHousehold.Action.NEW:
+                fresh.append(item)
+        if fresh:
+            self.commit_new(fresh)
+        for item in chunk:
+            if item.action == StagedHousehold.Action.UPDATE:
+                self.commit_update(item)
+
+    def refuse(self, item: StagedHousehold, reason: str) -> None:
+        """Set a household aside at commit time; under "all or nothing", stop there."""
+        set_aside(item, reason)
+        StagedHousehold.objects.filter(pk=item.pk).update(
+            action=item.action, errors=item.errors, error_rows=item.error_rows
         )
-        StagedHousehold.objects.filter(pk__in=[item.pk for item in fresh]).update(committed=True)
+        if self.batch.policy == ImportBatch.Policy.ALL_OR_NOTHING:
+            written = self.batch.staged.filter(committed=True).count()
+            raise InvalidInput(
+                _(
+                    "Arrêté : le ménage %(key)s a été refusé à l'enregistrement (%(reason)s). "
+                    "%(count)d ménage(s) étaient déjà enregistrés et le restent ; les autres "
+                    "ne l'ont pas été."
+                )
+                % {"key": item.key, "reason": reason, "count": written}
+            )
+
+    def commit_new(self, items: list[StagedHousehold]) -> None:
+        """A chunk of new households in one transaction. If the database refuses it (a document
+        number registered meanwhile …), write them one by one so that only the household
+        concerned is set aside, with the database's reason."""
+        try:
+            self.write_new(items)
+        except DatabaseError as exc:
+            if len(items) > 1:
+                for item in items:
+                    self.commit_new([item])
+                return
+            if isinstance(exc, IntegrityError):
+                reason = _(
+                    "Un numéro de pièce de ce ménage a été enregistré dans le registre depuis "
+                    "la vérification."
+                )
+            else:
+                logger.exception("Import %s: household %s refused", self.batch.pk, items[0].key)
+                reason = _("La base de données a refusé ce ménage : %(error)s") % {
+                    "error": str(exc)[:200]
+                }
+            self.refuse(items[0], reason)
+
+    def write_new(self, items: list[StagedHousehold]) -> None:
+        batch, areas = self.batch, self.areas
+        with transaction.atomic():
+            taken = set(
+                SourceRecord.objects.filter(
+                    source=batch.source, key__in=[item.key for item in items]
+                ).values_list("key", flat=True)
+            )
+            fresh = []
+            for item in items:
+                if item.key in taken:  # imported meanwhile by another batch: update it instead
+                    item.action = StagedHousehold.Action.UPDATE
+                    StagedHousehold.objects.filter(pk=item.pk).update(action=item.action)
+                else:
+                    fresh.append(item)
+            specs = [
+                BulkHousehold(
+                    commune=areas[item.payload["commune"]],
+                    values=_from_json(Household, item.payload["household"], areas),
+                    members=[
+                        (
+                            _from_json(Individual, member["values"], areas),
+                            [
+                                _from_json(IdentityDocument, doc, areas)
+                                for doc in member["documents"]
+                            ],
+                        )
+                        for member in item.payload["members"]
+                    ],
+                    note={"import": batch.pk, "rows": _rows_label(item)},
+                )
+                for item in fresh
+            ]
+            created = register_households_bulk(actor=self.actor, households=specs)
+            instant_duplicate_check([household for household, _members in created])
+            SourceRecord.objects.bulk_create(
+                [
+                    SourceRecord(
+                        source=batch.source,
+                        key=item.key,
+                        household=household,
+                        content_hash=item.content_hash,
+                        member_keys={
+                            member_payload["key"]: member_id
+                            for member_payload, member_id in zip(
+                                item.payload["members"], members, strict=True
+                            )
+                            if member_payload["key"]
+                        },
+                        batch=batch,
+                    )
+                    for item, (household, members) in zip(fresh, created, strict=True)
+                ],
+                batch_size=CHUNK,
+            )
+            StagedHousehold.objects.filter(pk__in=[item.pk for item in fresh]).update(
+                committed=True
+            )
+
+    def commit_update(self, item: StagedHousehold) -> None:
+        """A changed record: the household and its members are updated through the register's
+        services, so each change is checked, scoped and kept in the record's history."""
+        actor = self.actor
+        try:
+            with transaction.atomic():
+                source_record = SourceRecord.objects.select_for_update().get(
+                    source=self.batch.source, key=item.key
+                )
+                household = Household.objects.get(pk=source_record.household_id)
+                if household.commune_id != item.payload["commune"]:
+                    raise InvalidInput(
+                        _("Ce ménage est enregistré dans une autre commune (%(code)s).")
+                        % {"code": household.code}
+                    )
+                changes = {
+                    name: value
+                    for name, value in item.payload["household"].items()
+                    if name not in NOT_UPDATED
+                }
+                update_household(
+                    actor=actor, household=household, expected_version=None, changes=changes
+                )
+                member_keys = dict(source_record.member_keys)
+                matches = _match_members(household, item.payload["members"], member_keys)
+                for member, existing in matches:
+                    if existing is not None:
+                        update_member(
+                            actor=actor,
+                            member=existing,
+                            expected_version=None,
+                            changes=member["values"],
+                        )
+                    else:
+                        existing = add_member(
+                            actor=actor,
+                            household=household,
+                            values=member["values"],
+                            documents=member["documents"],
+                        )
+                    if member["key"]:
+                        member_keys[member["key"]] = existing.pk
+                source_record.member_keys = member_keys
+                source_record.content_hash = item.content_hash
+                source_record.batch = self.batch
+                source_record.save()
+                StagedHousehold.objects.filter(pk=item.pk).update(committed=True)
+        except DomainError as exc:  # refused by the register's rules, scope or role
+            reasons = [" ".join(messages) for messages in getattr(exc, "errors", {}).values()]
+            self.refuse(item, " ".join(reasons) or str(exc))
+
+
+def _match_members(
+    household: Household, members: list[dict[str, Any]], member_keys: dict[str, int]
+) -> list[tuple[dict[str, Any], Individual | None]]:
+    """Which present member each row of the file describes, never by position: by the
+    person's id in the file when it has one; else by names and birth year, or names alone
+    (a corrected date); else by relationship, sex and birth date (a corrected name). Only an
+    unambiguous match counts; unmatched rows are new members."""
+    present = {
+        member.pk: member
+        for member in household.members.filter(status=Individual.Status.ALIVE).order_by("id")
+    }
+    taken: set[int] = set()
+    matches: list[tuple[dict[str, Any], Individual | None]] = []
+
+    def unique(candidates: list[Individual]) -> Individual | None:
+        free = [candidate for candidate in candidates if candidate.pk not in taken]
+        return free[0] if len(free) == 1 else None
+
+    for member in members:
+        values = member["values"]
+        found = present.get(member_keys.get(member["key"], 0)) if member["key"] else None
+        if found is None and not (member["key"] and member["key"] in member_keys):
+            birth = str(values.get("birth_date", ""))
+            same_names = [
+                person
+                for person in present.values()
+                if fold(person.given_names) == fold(values.get("given_names", ""))
+                and fold(person.family_name) == fold(values.get("family_name", ""))
+            ]
+            found = (
+                unique([p for p in same_names if str(p.birth_date.year) == birth[:4]])
+                or unique(same_names)
+                or unique(
+                    [
+                        person
+                        for person in present.values()
+                        if person.relationship == values.get("relationship")
+                        and person.sex == values.get("sex")
+                        and person.birth_date.isoformat() == birth
+                    ]
+                )
+            )
+        if found is not None:
+            taken.add(found.pk)
+        matches.append((member, found))
+    return matches
 
 
 def _rows_label(item: StagedHousehold) -> str:
@@ -867,67 +1089,7 @@ def _rows_label(item: StagedHousehold) -> str:
     return f"{where}{rows[0]}–{rows[-1]}" if len(rows) > 1 else f"{where}{rows[0]}"
 
 
-def _commit_update(batch: ImportBatch, item: StagedHousehold) -> None:
-    """A changed submission: the household and its members are updated through the register's
-    services, so each change is checked and lands in the record's history."""
-    actor = batch.created_by
-    try:
-        with transaction.atomic():
-            source_record = SourceRecord.objects.select_for_update().get(
-                source=batch.source, key=item.key
-            )
-            household = Household.objects.get(pk=source_record.household_id)
-            changes = {
-                name: value
-                for name, value in item.payload["household"].items()
-                if name not in NOT_UPDATED
-            }
-            update_household(
-                actor=actor, household=household, expected_version=None, changes=changes
-            )
-            member_keys = dict(source_record.member_keys)
-            for member in item.payload["members"]:
-                member_id = member_keys.get(member["key"])
-                existing = Individual.objects.filter(pk=member_id).first() if member_id else None
-                if existing is not None:
-                    update_member(
-                        actor=actor,
-                        member=existing,
-                        expected_version=None,
-                        changes=member["values"],
-                    )
-                else:
-                    added = add_member(
-                        actor=actor,
-                        household=household,
-                        values=member["values"],
-                        documents=member["documents"],
-                    )
-                    member_keys[member["key"]] = added.pk
-            source_record.member_keys = member_keys
-            source_record.content_hash = item.content_hash
-            source_record.batch = batch
-            source_record.save()
-            StagedHousehold.objects.filter(pk=item.pk).update(committed=True)
-    except InvalidInput as exc:
-        reasons = [" ".join(messages) for messages in exc.errors.values()] or [str(exc)]
-        StagedHousehold.objects.filter(pk=item.pk).update(
-            action=StagedHousehold.Action.ERROR,
-            errors=[
-                {
-                    "sheet": item.sheet,
-                    "row": item.first_row,
-                    "column": "",
-                    "value": item.key,
-                    "reason": reason,
-                }
-                for reason in reasons
-            ],
-            error_rows=1,
-        )
-
-
-def _finish_commit(batch: ImportBatch) -> dict[str, Any]:
+def _finish_commit(batch: ImportBatch, actor: Actor) -> dict[str, Any]:
     committed = batch.staged.filter(committed=True)
     totals = committed.aggregate(households=Count("id"), members=Sum("rows"))
     errors = batch.staged.filter(action=StagedHousehold.Action.ERROR).aggregate(
@@ -944,9 +1106,7 @@ def _finish_commit(batch: ImportBatch) -> dict[str, Any]:
             status=ImportBatch.Status.COMMITTED, committed_at=timezone.now(), **counts
         )
         batch.refresh_from_db()
-        record(
-            actor=batch.created_by, action="intake.import_committed", target=batch, changes=counts
-        )
+        record(actor=actor, action="intake.import_committed", target=batch, changes=counts)
     return summary(batch)
 
 
@@ -958,15 +1118,24 @@ def _run_step(job: Job, step: Any, progress: Progress) -> dict[str, Any]:
     batch = ImportBatch.objects.select_related("created_by", "mapping").get(pk=job.params["batch"])
     with translation.override(batch.language):
         try:
-            result: dict[str, Any] = step(batch, progress)
+            result: dict[str, Any] = step(batch, progress, actor=job.created_by)
         except JobStopped:
             job.refresh_from_db()
             if job.cancel_requested:  # not when another worker took the job over
                 _failed(batch, _("Arrêté à la demande ; « Relancer » reprend où il s'est arrêté."))
             raise
+        except DomainError as exc:
+            _failed(batch, str(exc))
+            raise
         except Exception as exc:  # the import must say it stopped, whatever stopped it
+            logger.exception("Import %s: %s failed", batch.pk, job.kind)
             _failed(
-                batch, str(exc) if isinstance(exc, InvalidInput) else f"{type(exc).__name__}: {exc}"
+                batch,
+                _(
+                    "Erreur inattendue (%(type)s) : l'équipe technique en trouve le détail dans "
+                    "le journal du serveur. « Relancer » reprend où l'import s'est arrêté."
+                )
+                % {"type": type(exc).__name__},
             )
             raise
     return result
@@ -984,7 +1153,7 @@ def _validate_job(job: Job, progress: Progress) -> dict[str, Any]:
     policy = job.params.get("then_commit")
     if policy:
         batch = ImportBatch.objects.get(pk=job.params["batch"])
-        start_commit(actor=batch.created_by, batch=batch, policy=policy)
+        start_commit(actor=job.created_by, batch=batch, policy=policy)
     return result
 
 

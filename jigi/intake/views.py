@@ -84,7 +84,7 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         "page": errors,
         "filters": request.GET,
         "commit_form": CommitForm(),
-        "earlier": services.same_file_imports(batch),
+        "earlier": selectors.earlier_imports_of_same_file(user, batch),
         "can_commit": batch.status == ImportBatch.Status.VALIDATED
         and (batch.households_new or batch.households_updated),
         "can_abandon": batch.status

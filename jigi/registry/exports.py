@@ -17,6 +17,7 @@ from jigi.accounts.policy import has_perm
 from jigi.accounts.roles import Perm
 from jigi.audit.services import record
 from jigi.core.errors import Forbidden, InvalidInput
+from jigi.core.text import spreadsheet_safe
 from jigi.registry import selectors
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,18 +48,11 @@ def _header() -> list[str]:
     ]
 
 
-def _cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
-        return f"'{value}"
-    return value
-
-
 def _lines(households: Any) -> Iterator[list[Any]]:
     for household in households.iterator(chunk_size=2000):
         commune = household.commune
         yield [
-            _cell(value)
+            spreadsheet_safe(value)
             for value in [
                 household.code,
                 commune.parent.parent.name,

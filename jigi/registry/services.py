@@ -48,6 +48,10 @@ REGION_PREFIXES = {
     "ML10": "MN",
 }
 CODE_SEQUENCE = "household"
+# Folded copies may outgrow their source (names: 120 + 80 + 200 characters and two spaces;
+# NFKD expands ligatures): cut to the column, search needs no more.
+NAMES_FOLDED_MAX = Individual._meta.get_field("names_folded").max_length or 400
+VILLAGE_FOLDED_MAX = Household._meta.get_field("village_folded").max_length or 120
 BULK_SIZE = 500  # rows per INSERT in bulk writes (well under SQLite's variable limit)
 
 Actor = User | None  # None: the system (demo loader, imports run by the CLI)
@@ -93,7 +97,7 @@ def _diff(obj: Model, values: dict[str, Any]) -> dict[str, list[Any]]:
 def _index_names(individual: Individual) -> None:
     """Refresh the folded names and the search words and pairs of one individual."""
     folded = fold(f"{individual.given_names} {individual.family_name} {individual.other_names}")
-    individual.names_folded = folded
+    individual.names_folded = folded[:NAMES_FOLDED_MAX]
     NameToken.objects.filter(individual=individual).delete()
     NamePair.objects.filter(individual=individual).delete()
     words = name_words(folded)
@@ -189,7 +193,7 @@ def register_household(
             created = Household.objects.create(
                 code=new_household_code(area),
                 commune=area,
-                village_folded=fold(values["village"]),
+                village_folded=fold(values["village"])[:VILLAGE_FOLDED_MAX],
                 **values,
             )
             for cleaned, documents in cleaned_members:
@@ -261,7 +265,9 @@ class _Rows:
                     [value for row in part for value in row],
                 )
                 if returning:
-                    ids += [row[0] for row in cursor.fetchall()]
+                    # Keys are handed out in VALUES order; sorting guards against a database
+                    # that returns the rows in another order.
+                    ids += sorted(row[0] for row in cursor.fetchall())
         return ids
 
 
@@ -319,7 +325,7 @@ def register_households_bulk(
                 (
                     code,
                     spec.commune.pcode,
-                    fold(spec.values["village"]),
+                    fold(spec.values["village"])[:VILLAGE_FOLDED_MAX],
                     *(
                         _as_value(spec.values.get(name, default))
                         for name, default in household_defaults.items()
@@ -335,7 +341,7 @@ def register_households_bulk(
             for values, _documents in spec.members:
                 folded = fold(
                     f"{values['given_names']} {values['family_name']} {values.get('other_names', '')}"
-                )
+                )[:NAMES_FOLDED_MAX]
                 folded_names.append(folded)
                 member_rows.append(
                     (
@@ -422,7 +428,7 @@ def update_household(
         )
     rules.raise_if(errors)
     if "village" in values:
-        values["village_folded"] = fold(values["village"])
+        values["village_folded"] = fold(values["village"])[:VILLAGE_FOLDED_MAX]
     with transaction.atomic():
         # Compare with the stored row, not the caller's object (a bound ModelForm edits it).
         diff = _diff(Household.objects.select_for_update().get(pk=household.pk), values)
@@ -796,7 +802,7 @@ def split_household(
             code=new_household_code(household.commune),
             commune=household.commune,
             village=" ".join((village or household.village).split()),
-            village_folded=fold(village or household.village),
+            village_folded=fold(village or household.village)[:VILLAGE_FOLDED_MAX],
             registered_on=today,
             source=Household.Source.REFERRAL,
             displacement=household.displacement,

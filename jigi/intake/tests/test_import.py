@@ -57,8 +57,9 @@ def staged(
 
 
 def committed(batch: ImportBatch, policy: str = ImportBatch.Policy.VALID_ONLY) -> ImportBatch:
+    """Commit as the uploader would after reviewing the summary."""
     batch.policy = policy
-    services.commit_batch(batch)
+    services.commit_batch(batch, actor=batch.created_by)
     batch.refresh_from_db()
     return batch
 
@@ -159,7 +160,7 @@ def test_a_saved_mapping_template_reads_french_headers(areas: None, tmp_path: Pa
     )
     assert batch.file_format == "xlsx"
     assert batch.households_new == 1, errors_of(batch)
-    assert batch.source == "Enquête ONG Kayes"
+    assert batch.source == "saisie"  # household ids are unique within the file's series
     committed(batch)
     wife = Individual.objects.get(given_names="Hawa")
     assert (wife.sex, wife.relationship, wife.birth_date) == ("F", "spouse", date(1980, 2, 1))
@@ -207,7 +208,6 @@ def test_importing_the_same_file_twice_changes_nothing_and_says_so(areas: None) 
     before = AuditEntry.objects.count()
     again = staged(csv_bytes(ROWS))
     assert (again.households_unchanged, again.households_new, again.households_updated) == (2, 0, 0)
-    assert services.same_file_imports(again)
     committed(again)
     assert Household.objects.count() == 2
     assert again.households_committed == 0
@@ -300,7 +300,7 @@ def kobo_submission(uuid: str, **overrides: Any) -> dict[str, Any]:
         "_uuid": uuid,
         "_submission_time": "2026-10-05T09:12:44",
         "_geolocation": [14.44, -11.43],
-        "_attachments": [],
+        "_attachments": [{"download_url": "https://kf.example/a.jpg", "filename": "a.jpg"}],
         "_validation_status": {},
         "formhub/uuid": "f1",
         "meta/instanceID": f"uuid:{uuid}",
@@ -486,3 +486,102 @@ def test_a_cancelled_commit_is_reported_and_resumes_when_run_again(areas: None) 
     assert execute_job(str(again.pk)).status == Job.Status.SUCCEEDED
     batch.refresh_from_db()
     assert (batch.status, batch.households_committed) == (ImportBatch.Status.COMMITTED, 2)
+
+
+# --------------------------------------------------------------------------------------------
+# What a careless key space or a re-sorted file must not do
+
+
+def test_household_ids_of_an_unrelated_file_do_not_overwrite_anyone(areas: None) -> None:
+    committed(staged(csv_bytes(ROWS), name="kayes-ong-a.csv"))
+    other = [
+        ["M1", KAYES_COMMUNE, "Autre", "head", "Bakary", "Coulibaly", "M", "1980-01-01", "", ""]
+    ]
+    batch = staged(csv_bytes(other), name="kayes-ong-b.csv")
+    assert (batch.households_new, batch.households_updated) == (1, 0)
+    committed(batch)
+    assert Household.objects.get(village="Médine").members.count() == 3  # untouched
+
+
+def test_a_known_id_in_another_commune_is_refused_not_moved(areas: None) -> None:
+    committed(staged(csv_bytes(ROWS), name="m.csv"))
+    moved = [[*row[:1], MOPTI_COMMUNE, *row[2:]] if row[0] == "M2" else row for row in ROWS]
+    batch = staged(csv_bytes(moved), name="m.csv")
+    assert (batch.households_error, batch.households_unchanged) == (1, 1)
+    [error] = errors_of(batch)
+    assert error[3] == "household_id"
+    assert "autre commune" in error[5]
+    assert Household.objects.get(village="Plateau").commune_id == KAYES_COMMUNE
+
+
+def test_an_id_used_outside_the_officers_scope_is_refused_at_the_check(
+    outsider: User,
+) -> None:
+    committed(staged(csv_bytes(ROWS), name="m.csv"))  # by the system, in Kayes
+    mopti = [["M1", MOPTI_COMMUNE, "Sévaré", "head", "Ali", "Maïga", "M", "1970-01-01", "", ""]]
+    batch = staged(csv_bytes(mopti), name="m.csv", actor=outsider)
+    [error] = errors_of(batch)
+    assert "hors de votre zone" in error[5]
+    committed(batch)
+    assert Household.objects.get(village="Médine").members.count() == 3
+
+
+def test_re_sorting_a_file_changes_nothing_and_members_keep_their_identity(
+    areas: None,
+) -> None:
+    committed(staged(csv_bytes(ROWS)))
+    wife = Individual.objects.get(given_names="Aïssata")
+    resorted = [ROWS[3], ROWS[2], ROWS[0], ROWS[1]]
+    assert staged(csv_bytes(resorted)).households_unchanged == 2
+    # The wife's birth date corrected, rows in another order: she is updated, nobody else.
+    corrected = [list(row) for row in resorted]
+    corrected[3][7] = "1979-05-04"
+    batch = staged(csv_bytes(corrected))
+    assert batch.households_updated == 1
+    committed(batch)
+    wife.refresh_from_db()
+    assert (wife.given_names, wife.birth_date) == ("Aïssata", date(1979, 5, 4))
+    assert Individual.objects.get(given_names="Fatoumata").birth_date == date(2012, 3, 2)
+    assert Individual.objects.count() == 4
+
+
+def test_a_nina_in_a_household_with_scattered_rows_is_not_a_duplicate(areas: None) -> None:
+    rows = [
+        ["S1", KAYES_COMMUNE, "Kati", "head", "Issa", "Koné", "M", "1970-01-01", "", "11111111111111B"],
+        ROWS[3],
+        ["S1", KAYES_COMMUNE, "Kati", "spouse", "Awa", "Koné", "F", "1975-01-01", "", ""],
+    ]  # fmt: skip
+    batch = staged(csv_bytes(rows))
+    assert batch.households_error == 0, errors_of(batch)
+
+
+def test_separate_gps_columns_are_rounded_like_a_geopoint(areas: None) -> None:
+    header = "household_id,commune_pcode,village,_gps_latitude,_gps_longitude,relationship,given_names,family_name,sex,birth_date\n"  # fmt: skip
+    row = f"G1,{KAYES_COMMUNE},Kati,14.4432187,-11.4321056,head,Issa,Koné,M,1970-01-01\n"
+    committed(staged((header + row).encode()))
+    household = Household.objects.get()
+    assert (str(household.latitude), str(household.longitude)) == ("14.44322", "-11.43211")
+
+
+def test_the_error_report_never_carries_a_live_formula(areas: None) -> None:
+    evil = [
+        ["F1", KAYES_COMMUNE, "Kati", "head", "=HYPERLINK(1)", "Koné", "Z", "1970-01-01", "", ""]
+    ]
+    batch = staged(csv_bytes(evil))
+    out = io.BytesIO()
+    reports.write_xlsx(batch, out)
+    sheet = load_workbook(io.BytesIO(out.getvalue())).active
+    assert sheet is not None
+    assert sheet["E2"].value == "Z"
+    lines = "".join(reports.csv_lines(batch))
+    assert "=HYPERLINK" not in lines.replace("'=HYPERLINK", "")
+
+
+def test_an_import_partly_committed_cannot_be_abandoned(areas: None) -> None:
+    batch = staged(csv_bytes(ROWS))
+    services.start_commit(actor=None, batch=batch, policy="valid_only", enqueue=False)
+    batch.refresh_from_db()
+    with pytest.raises(InvalidInput, match="abandonné"):
+        services.abandon_batch(actor=None, batch=batch)
+    with pytest.raises(InvalidInput, match="ne peut pas être enregistré maintenant"):
+        services.start_commit(actor=None, batch=batch, policy="valid_only", enqueue=False)

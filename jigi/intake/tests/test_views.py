@@ -179,3 +179,20 @@ def test_mapping_templates_are_created_and_used_from_the_upload_form(
         "/imports/mappings/new/", {"name": "fiche ong", "pcode_version": "2021"}
     ).content.decode()
     assert "Un modèle porte déjà ce nom." in duplicate
+
+
+def test_the_page_says_when_the_same_file_was_uploaded_before(
+    programme_officer_kayes: User, outsider: User
+) -> None:
+    for user in (outsider, programme_officer_kayes, programme_officer_kayes):
+        signed_in(user).post(
+            "/imports/new/", {"file": SimpleUploadedFile("m.csv", FILE, "text/csv")}
+        )
+    latest = ImportBatch.objects.order_by("-created_at", "-pk").first()
+    assert latest is not None
+    page = signed_in(programme_officer_kayes).get(f"/imports/{latest.pk}/").content.decode()
+    assert "déjà été déposé" in page
+    earlier = ImportBatch.objects.filter(created_by=programme_officer_kayes).exclude(pk=latest.pk)
+    assert f'href="/imports/{earlier.get().pk}/"' in page
+    first_by_outsider = ImportBatch.objects.filter(created_by=outsider).get()
+    assert f'href="/imports/{first_by_outsider.pk}/"' not in page  # another officer's: hidden
