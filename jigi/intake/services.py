@@ -1102,6 +1102,9 @@ def _finish_commit(batch: ImportBatch, actor: Actor) -> dict[str, Any]:
         "rows_error": errors["rows"] or 0,
     }
     with transaction.atomic():
+        # The register now holds what was written: staged copies of personal data go (the
+        # errors of refused households stay for the report).
+        batch.staged.exclude(action=StagedHousehold.Action.ERROR).update(payload={})
         ImportBatch.objects.filter(pk=batch.pk).update(
             status=ImportBatch.Status.COMMITTED, committed_at=timezone.now(), **counts
         )

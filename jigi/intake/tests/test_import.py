@@ -287,6 +287,8 @@ def test_the_synthetic_register_imports_whole(areas: None, tmp_path: Path) -> No
     assert Individual.objects.count() == result.records
     assert batch.members_committed == result.records
     assert SourceRecord.objects.count() == 150
+    # Once written, the staged copies of personal data are emptied.
+    assert not StagedHousehold.objects.exclude(payload={}).exists()
 
 
 # --------------------------------------------------------------------------------------------
