@@ -16,6 +16,7 @@ import json
 import logging
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Count, Model, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -61,6 +62,7 @@ from jigi.registry.services import (
 
 logger = logging.getLogger(__name__)
 
+SQLITE_IMPORT_CACHE_KIB = 256 * 1024
 CHUNK = 500  # households per staging insert and per commit transaction
 CROSSWALK = Path(__file__).parent / "data" / "mali_admin3_pcode_crosswalk_2015_2021.csv"
 FILE_SOURCE = "fichier"
@@ -847,17 +849,37 @@ def commit_batch(
         progress.start(total, _("Enregistrement des ménages"))
         progress.update(done)
     committer = _Committer(batch, actor)
-    while True:
-        chunk = list(todo[:CHUNK])
-        if not chunk:
-            break
-        committer.commit(chunk)
-        done += len(chunk)
-        if progress is not None:
-            progress.update(done)
+    with _large_page_cache():
+        while True:
+            chunk = list(todo[:CHUNK])
+            if not chunk:
+                break
+            committer.commit(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress.update(done)
     result = _finish_commit(batch, actor)
     batch_path(batch).unlink(missing_ok=True)  # the file holds personal data: keep it no longer
     return result
+
+
+@contextmanager
+def _large_page_cache() -> Iterator[None]:
+    """On SQLite, let this connection cache up to 256 MB of pages while it writes a big import:
+    the register's indexes outgrow the default 2 MB cache long before a million people, and
+    every insert then rereads index pages. Back to the default afterwards."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (previous,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = {-SQLITE_IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
 class _Committer:
