@@ -4,6 +4,7 @@ history). Households and members are updated only at the version the user saw.""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -252,9 +253,11 @@ class _Rows:
                 )
                 for row in rows
             ]
+        if connection.vendor == "postgresql":
+            return self._copy(rows, returning=returning)
         names = ", ".join(connection.ops.quote_name(column) for column in self.columns)
         one = "(" + ", ".join(["%s"] * len(self.columns)) + ")"
-        per_statement = max(1, 900 // len(self.columns))  # SQLite: 999 parameters at most
+        per_statement = max(1, min(2000, _max_parameters() // len(self.columns)))
         suffix = " RETURNING id" if returning else ""
         ids: list[int] = []
         with connection.cursor() as cursor:
@@ -269,6 +272,41 @@ class _Rows:
                     # that returns the rows in another order.
                     ids += sorted(row[0] for row in cursor.fetchall())
         return ids
+
+    def _copy(self, rows: list[tuple[Any, ...]], *, returning: bool) -> list[int]:
+        """PostgreSQL: COPY, several times faster than INSERT for many rows. The keys are
+        drawn from the table's own sequence first, so they are known without RETURNING."""
+        columns = self.columns
+        ids: list[int] = []
+        with connection.cursor() as cursor:
+            if returning:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [self.table.strip('"'), len(rows)],
+                )
+                ids = [row[0] for row in cursor.fetchall()]
+                rows = [(key, *row) for key, row in zip(ids, rows, strict=True)]
+                columns = ("id", *columns)
+            names = ", ".join(connection.ops.quote_name(column) for column in columns)
+            # The driver's own cursor runs COPY; its errors become Django's (IntegrityError …).
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {self.table} ({names}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+        return ids
+
+
+def _max_parameters() -> int:
+    """How many bound values one SQLite statement may carry (fewer, larger statements make
+    bulk writes faster)."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        raw = connection.connection
+        limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if raw else 999
+        return int(min(limit, 30_000))
+    return 30_000
 
 
 def _now_value() -> Any:

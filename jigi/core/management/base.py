@@ -12,7 +12,7 @@ from argparse import SUPPRESS, ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, connections
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -116,7 +116,7 @@ class JigiCommand(BaseCommand):
             except BaseException as exc:  # reported below: the job could not even start
                 failure.append(exc)
             finally:
-                close_old_connections()
+                connections.close_all()  # this thread ends: its connection goes with it
 
         thread = threading.Thread(target=work, name=f"job-{job.pk}", daemon=True)
         thread.start()
