@@ -233,6 +233,13 @@ def start_commit(*, actor: Actor, batch: ImportBatch, policy: str, enqueue: bool
     return job
 
 
+def retry_batch(*, actor: Actor, batch: ImportBatch) -> Job:
+    """Run a failed step again: the check from the start, or the commit where it stopped."""
+    if batch.validated_at is not None and batch.policy:
+        return start_commit(actor=actor, batch=batch, policy=batch.policy)
+    return start_validation(actor=actor, batch=batch)
+
+
 def abandon_batch(*, actor: Actor, batch: ImportBatch) -> ImportBatch:
     """Drop an import that was not committed: its staged rows and its file go."""
     _require(actor)

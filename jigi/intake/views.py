@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -94,52 +96,57 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     return render(request, "intake/batch_detail.html", context)
 
 
+def _on_batch(
+    request: HttpRequest, batch_id: int, step: Callable[[User, ImportBatch], object], done: str = ""
+) -> HttpResponse:
+    """Run one step on a visible import; its refusal is shown on the import's page."""
+    user = _user(request)
+    batch = selectors.get_batch(user, batch_id)
+    try:
+        step(user, batch)
+    except InvalidInput as exc:
+        messages.error(request, str(exc))
+    else:
+        if done:
+            messages.success(request, done)
+    return redirect("intake:batch_detail", batch.pk)
+
+
 @login_required
 @require_POST
 @domain_errors
 def batch_commit(request: HttpRequest, batch_id: int) -> HttpResponse:
-    user = _user(request)
-    batch = selectors.get_batch(user, batch_id)
     form = CommitForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choisissez que faire des ménages en erreur."))
-        return redirect("intake:batch_detail", batch.pk)
-    try:
-        services.start_commit(actor=user, batch=batch, policy=form.cleaned_data["policy"])
-    except InvalidInput as exc:
-        messages.error(request, str(exc))
-    return redirect("intake:batch_detail", batch.pk)
+        return redirect("intake:batch_detail", batch_id)
+    policy = form.cleaned_data["policy"]
+    return _on_batch(
+        request,
+        batch_id,
+        lambda user, batch: services.start_commit(actor=user, batch=batch, policy=policy),
+    )
 
 
 @login_required
 @require_POST
 @domain_errors
 def batch_retry(request: HttpRequest, batch_id: int) -> HttpResponse:
-    """Run a failed step again: validation from the start, or the commit where it stopped."""
-    user = _user(request)
-    batch = selectors.get_batch(user, batch_id)
-    try:
-        if batch.validated_at is not None and batch.policy:
-            services.start_commit(actor=user, batch=batch, policy=batch.policy)
-        else:
-            services.start_validation(actor=user, batch=batch)
-    except InvalidInput as exc:
-        messages.error(request, str(exc))
-    return redirect("intake:batch_detail", batch.pk)
+    return _on_batch(
+        request, batch_id, lambda user, batch: services.retry_batch(actor=user, batch=batch)
+    )
 
 
 @login_required
 @require_POST
 @domain_errors
 def batch_abandon(request: HttpRequest, batch_id: int) -> HttpResponse:
-    user = _user(request)
-    batch = selectors.get_batch(user, batch_id)
-    try:
-        services.abandon_batch(actor=user, batch=batch)
-        messages.success(request, _("Import abandonné : rien n'a été enregistré."))
-    except InvalidInput as exc:
-        messages.error(request, str(exc))
-    return redirect("intake:batch_detail", batch.pk)
+    return _on_batch(
+        request,
+        batch_id,
+        lambda user, batch: services.abandon_batch(actor=user, batch=batch),
+        _("Import abandonné : rien n'a été enregistré."),
+    )
 
 
 @login_required
