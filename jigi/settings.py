@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "jigi.audit",
     "jigi.accounts",
     "jigi.registry",
+    "jigi.dedup",
     "jigi.intake",
     "jigi.api",
 ]

@@ -36,6 +36,8 @@ class Perm:
     REGISTRY_APPROVE = "registry.approve"
     REGISTRY_EXPORT = "registry.export"
     INTAKE_IMPORT = "intake.import"
+    DEDUP_REVIEW = "dedup.review"  # review candidate pairs, merge and un-merge
+    DEDUP_MANAGE = "dedup.manage"  # train the model, run it, set thresholds
 
 
 _EVERYONE = frozenset({Perm.REFERENCE_VIEW, Perm.API_TOKENS})
@@ -47,6 +49,7 @@ _REGISTRY_OFFICER = _REGISTRY_FIELD | {
     Perm.REGISTRY_APPROVE,
     Perm.REGISTRY_EXPORT,
     Perm.INTAKE_IMPORT,
+    Perm.DEDUP_REVIEW,
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -58,6 +61,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         Perm.AUDIT_VIEW,
         Perm.AUDIT_VERIFY,
         Perm.JOBS_VIEW_ALL,
+        Perm.DEDUP_MANAGE,
     },
     Role.PROGRAMME_OFFICER: _EVERYONE | _REGISTRY_OFFICER,
     Role.ENUMERATOR: _EVERYONE | _REGISTRY_FIELD,

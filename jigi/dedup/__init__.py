@@ -1,0 +1,3 @@
+"""Deduplication and golden record: a Splink linkage model tuned to Malian names, batch runs
+over the register, the instant check of new registrations, the review queue, merge and
+un-merge."""

@@ -1,0 +1,391 @@
+"""The linkage model: how two person records are compared, blocked and trained (Splink).
+
+Everything here works on a *person frame*: one row per individual with the columns Splink
+compares (keys from ``names``, birth as day numbers, documents, place, household context). The
+frame is built from the register (``selectors.person_frame``) or from any other source with the
+same columns (FEBRL, the synthetic generator's files), so the model can be measured anywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import splink.blocking_rule_library as brl
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.internals.exceptions import EMTrainingException
+
+from jigi.dedup.names import fold, name_key
+
+EPOCH = date(1900, 1, 1)
+COLUMNS = (
+    "unique_id", "household_id", "given_fold", "family_fold", "given_key", "family_key", "sex",
+    "birth_day", "birth_year", "birth_estimated", "phone", "nina", "commune", "cercle", "region",
+    "co_members",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """What the model needs of one individual, whatever the source."""
+
+    unique_id: int | str
+    household_id: int | str | None
+    given_names: str
+    family_name: str
+    sex: str = ""
+    birth_date: date | None = None
+    birth_estimated: bool = False
+    phone: str = ""
+    nina: str = ""
+    commune: str = ""  # P-code: its prefixes give cercle and region unless these are given
+    cercle: str = ""
+    region: str = ""
+
+
+def _estimated(birth: date | None, flagged: bool) -> bool:
+    # Field teams estimate births as 1 January (or 31 December) of a year, even when the form
+    # does not say so: such a date is treated as a year only.
+    return flagged or (birth is not None and (birth.month, birth.day) in ((1, 1), (12, 31)))
+
+
+def person_frame(records: Iterable[PersonRecord]) -> pd.DataFrame:
+    """The frame Splink compares; household context is the other members' name keys."""
+    rows: list[dict[str, Any]] = []
+    households: dict[Any, list[int]] = defaultdict(list)
+    for record in records:
+        given, family = name_key(record.given_names), name_key(record.family_name, family=True)
+        birth = record.birth_date
+        commune = record.commune or None
+        rows.append(
+            {
+                "unique_id": record.unique_id,
+                "household_id": record.household_id,
+                "given_fold": fold(record.given_names) or None,
+                "family_fold": fold(record.family_name) or None,
+                "given_key": given or None,
+                "family_key": family or None,
+                "sex": record.sex or None,
+                "birth_day": (birth - EPOCH).days if birth else None,
+                "birth_year": birth.year if birth else None,
+                "birth_estimated": _estimated(birth, record.birth_estimated),
+                "phone": record.phone or None,
+                "nina": record.nina or None,
+                "commune": commune,
+                "cercle": record.cercle or (commune[:6] if commune else None),
+                "region": record.region or (commune[:4] if commune else None),
+                # Family names are shared by whole lineages: a member is their given name and
+                # birth year, so households of one family do not look alike by chance.
+                "_member": f"{given}|{birth.year if birth else ''}",
+            }
+        )
+        if record.household_id is not None:
+            households[record.household_id].append(len(rows) - 1)
+    for positions in households.values():
+        members = [rows[i]["_member"] for i in positions]
+        for offset, i in enumerate(positions):
+            others = sorted({m for j, m in enumerate(members) if j != offset})
+            rows[i]["co_members"] = others or None
+    for row in rows:
+        row.pop("_member")
+        row.setdefault("co_members", None)
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame["birth_day"] = frame["birth_day"].astype("Int64")
+    frame["birth_year"] = frame["birth_year"].astype("Int64")
+    return frame
+
+
+def _names() -> Any:
+    exact_both = cll.And(cll.ExactMatchLevel("given_fold"), cll.ExactMatchLevel("family_fold"))
+    keys_both = cll.And(cll.ExactMatchLevel("given_key"), cll.ExactMatchLevel("family_key"))
+    swapped = cll.CustomLevel(
+        "given_key_l = family_key_r AND family_key_l = given_key_r",
+        label_for_charts="Prénom et nom inversés",
+    )
+    one_close = cll.Or(
+        cll.And(cll.ExactMatchLevel("given_key"), cll.JaroWinklerLevel("family_key", 0.88)),
+        cll.And(cll.ExactMatchLevel("family_key"), cll.JaroWinklerLevel("given_key", 0.88)),
+    )
+    both_close = cll.And(
+        cll.JaroWinklerLevel("given_key", 0.8), cll.JaroWinklerLevel("family_key", 0.8)
+    )
+    return cl.CustomComparison(
+        output_column_name="names",
+        comparison_description="Prénoms et nom",
+        comparison_levels=[
+            cll.CustomLevel(
+                "(given_key_l IS NULL AND family_key_l IS NULL)"
+                " OR (given_key_r IS NULL AND family_key_r IS NULL)",
+                label_for_charts="Noms absents",
+            ).configure(is_null_level=True),
+            exact_both.configure(label_for_charts="Même orthographe"),
+            keys_both.configure(label_for_charts="Mêmes noms, variantes d'orthographe"),
+            swapped,
+            one_close.configure(label_for_charts="Un nom identique, l'autre proche"),
+            cll.ExactMatchLevel("given_key").configure(
+                label_for_charts="Même prénom, autre nom (p. ex. nom d'épouse)"
+            ),
+            both_close.configure(label_for_charts="Noms proches"),
+            cll.ExactMatchLevel("family_key").configure(label_for_charts="Même nom, autre prénom"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _birth() -> Any:
+    def level(sql: str, label: str) -> Any:
+        return cll.CustomLevel(sql, label_for_charts=label)
+
+    either_estimated = "(birth_estimated_l OR birth_estimated_r)"
+    return cl.CustomComparison(
+        output_column_name="birth",
+        comparison_description="Date de naissance",
+        comparison_levels=[
+            cll.NullLevel("birth_day"),
+            level(f"birth_day_l = birth_day_r AND NOT {either_estimated}", "Même date (exacte)"),
+            level(f"birth_year_l = birth_year_r AND {either_estimated}", "Même année (estimée)"),
+            level("abs(birth_day_l - birth_day_r) <= 31", "À un mois près"),
+            level(
+                f"abs(birth_year_l - birth_year_r) <= 1 AND {either_estimated}",
+                "À un an près (estimée)",
+            ),
+            level("abs(birth_day_l - birth_day_r) <= 400", "À 13 mois près (âge d'enfant)"),
+            level("abs(birth_year_l - birth_year_r) <= 3", "À 3 ans près"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _place() -> Any:
+    return cl.CustomComparison(
+        output_column_name="place",
+        comparison_description="Lieu",
+        comparison_levels=[
+            cll.NullLevel("commune"),
+            cll.ExactMatchLevel("commune").configure(label_for_charts="Même commune"),
+            cll.ExactMatchLevel("cercle").configure(label_for_charts="Même cercle"),
+            cll.ExactMatchLevel("region").configure(label_for_charts="Même région"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _household() -> Any:
+    return cl.CustomComparison(
+        output_column_name="household",
+        comparison_description="Ménage (membres en commun)",
+        comparison_levels=[
+            cll.NullLevel("co_members"),
+            # Not learnt (training leaves pairs inside a household out): listing one person
+            # twice in one household is rare.
+            cll.ExactMatchLevel("household_id").configure(
+                label_for_charts="Même ménage", m_probability=1e-6
+            ),
+            cll.ArrayIntersectLevel("co_members", 3).configure(
+                label_for_charts="3 membres ou plus en commun"
+            ),
+            cll.ArrayIntersectLevel("co_members", 1).configure(
+                label_for_charts="1 ou 2 membres en commun"
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _exact(column: str, description: str, *, typo: bool = False) -> Any:
+    levels = [
+        cll.NullLevel(column),
+        cll.ExactMatchLevel(column).configure(label_for_charts="Identique"),
+    ]
+    if typo:  # one digit mistyped or two swapped
+        levels.append(
+            cll.DamerauLevenshteinLevel(column, 1).configure(
+                label_for_charts="Un chiffre de différence"
+            )
+        )
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_description=description,
+        comparison_levels=[*levels, cll.ElseLevel()],
+    )
+
+
+BLOCKING_RULES = (
+    block_on("given_key", "family_key", "cercle"),
+    block_on("given_key", "family_key", "birth_year"),
+    brl.CustomRule(
+        "l.given_key = r.family_key AND l.family_key = r.given_key AND l.cercle = r.cercle"
+    ),
+    block_on("given_key", "birth_year", "commune"),
+    block_on("family_key", "birth_year", "commune"),
+    block_on("birth_day", "commune"),
+    # Exact birth dates are spread enough to block a whole region on (estimated ones are not).
+    brl.CustomRule(
+        "l.birth_day = r.birth_day AND l.region = r.region"
+        " AND NOT l.birth_estimated AND NOT r.birth_estimated"
+    ),
+    block_on("nina"),
+    block_on("phone"),
+)
+# Rules that almost only pair the same person, to estimate how often two records match.
+DETERMINISTIC_RULES = (
+    block_on("nina"),
+    block_on("given_key", "family_key", "birth_day", "commune"),
+)
+
+
+def settings(probability_two_random_records_match: float = 0.0001) -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        probability_two_random_records_match=probability_two_random_records_match,
+        blocking_rules_to_generate_predictions=list(BLOCKING_RULES),
+        comparisons=[
+            _names(),
+            _birth(),
+            _exact("sex", "Sexe"),
+            _exact("phone", "Téléphone", typo=True),
+            _exact("nina", "NINA / pièce d'identité", typo=True),
+            _place(),
+            _household(),
+        ],
+        retain_intermediate_calculation_columns=False,
+        additional_columns_to_retain=[],
+    )
+
+
+# The least m a level gets, whatever the labels say (they may never show it): what a duplicate
+# looks like in the field, as prudent defaults a reviewer can read. A level never learnt
+# and not listed here gets 0.001.
+PRIOR_M = {
+    ("birth", "All other comparisons"): 0.01,
+    ("sex", "All other comparisons"): 0.01,
+    ("phone", "All other comparisons"): 0.3,  # people change numbers
+    ("nina", "All other comparisons"): 0.02,  # typing errors
+    ("place", "Même cercle"): 0.02,
+    ("place", "Même région"): 0.01,
+    ("place", "All other comparisons"): 0.01,  # displaced people register elsewhere
+}
+
+
+BASELINE = Path(__file__).with_name("data") / "baseline_model.json"
+
+
+def baseline() -> dict[str, Any]:
+    """The shipped model: m values learnt where labels exist (see ``data/README.md``)."""
+    model: dict[str, Any] = json.loads(BASELINE.read_text(encoding="utf-8"))
+    return model
+
+
+def train(
+    frame: pd.DataFrame,
+    *,
+    labels: pd.Series | None = None,
+    seed: int = 1,
+    max_pairs: float = 2e6,
+) -> dict[str, Any]:
+    """Train the model on ``frame``: u by random sampling, m from labelled pairs and EM.
+
+    Labels are pairs known to be one person: records sharing a national ID (NINA), and
+    (``labels``) pairs reviewers said were one person; how their fields differ is how a
+    duplicate's fields drift. Without any, m starts from the shipped baseline model. Only
+    adults hold a NINA, so the birth comparison (children's ages drift between surveys) is
+    then re-estimated by EM on pairs from two households with several members in common.
+    """
+    if labels is None:
+        labels = frame["nina"].fillna(frame["unique_id"].astype(str))
+    labelled = frame.assign(label=labels.to_numpy())
+    has_labels = bool(labels.duplicated().any())
+    start: Any = settings() if has_labels else baseline()
+    linker = Linker(labelled, start, db_api=DuckDBAPI())
+    training = linker.training
+    training.estimate_probability_two_random_records_match(list(DETERMINISTIC_RULES), recall=0.6)
+    training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    if has_labels:
+        training.estimate_m_from_label_column("label")
+    if frame["co_members"].notna().any():
+        _estimate_birth_from_households(training)
+    model: dict[str, Any] = json.loads(json.dumps(linker.misc.save_model_to_json()))
+    _complete(model, frame)
+    return model
+
+
+def _estimate_birth_from_households(training: Any) -> None:
+    # Without households registered twice yet, the labels' estimates stand.
+    with contextlib.suppress(EMTrainingException):
+        training.estimate_parameters_using_expectation_maximisation(
+            brl.CustomRule(
+                "l.family_key = r.family_key AND l.commune = r.commune"
+                " AND l.household_id <> r.household_id"
+                " AND len(list_intersect(l.co_members, r.co_members)) >= 3"
+            ),
+            fix_u_probabilities=True,
+            estimate_without_term_frequencies=True,
+        )
+
+
+def _complete(model: dict[str, Any], frame: pd.DataFrame) -> None:
+    """Fill what training could not observe: prior m values, u of rare exact matches."""
+    for comparison in model["comparisons"]:
+        name = comparison["output_column_name"]
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            prior = PRIOR_M.get((name, level.get("label_for_charts", "")))
+            learnt = level.get("m_probability") or 0.0
+            level["m_probability"] = max(learnt, prior) if prior else (learnt or 0.001)
+            if level.get("u_probability") is None and name in frame.columns:
+                level["u_probability"] = _chance_agreement(frame[name])
+
+
+def _chance_agreement(column: pd.Series) -> float:
+    """How often two records drawn at random share a value of ``column`` (both filled)."""
+    counts = column.dropna().value_counts()
+    filled = int(counts.sum())
+    if filled < 2:
+        return 1e-9
+    same = float((counts * (counts - 1)).sum())
+    return max(same / (filled * (filled - 1)), 1e-9)
+
+
+def linker_for(frame: pd.DataFrame, model: dict[str, Any]) -> Linker:
+    return Linker(frame, model, db_api=DuckDBAPI())
+
+
+def predict(frame: pd.DataFrame, model: dict[str, Any], *, threshold: float) -> pd.DataFrame:
+    """Pairs above ``threshold`` with per-comparison weights, one match per household pair."""
+    settings_ = {**model, "retain_intermediate_calculation_columns": True}
+    pairs = linker_for(frame, settings_).inference.predict(threshold_match_probability=threshold)
+    return one_person_per_household(pairs.as_pandas_dataframe())
+
+
+def one_person_per_household(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Between two households, one record matches at most one record of the other.
+
+    When a household was registered twice, its members' names, place and relatives agree, so
+    siblings of the two copies look alike too; only each record's best match in the other
+    household is kept, and only when the choice is mutual.
+    """
+    if pairs.empty:
+        return pairs
+    ranked = pairs.assign(
+        _left=pairs.groupby(["unique_id_l", "household_id_r"])["match_weight"].rank(
+            ascending=False, method="first"
+        ),
+        _right=pairs.groupby(["unique_id_r", "household_id_l"])["match_weight"].rank(
+            ascending=False, method="first"
+        ),
+    )
+    keep = (ranked["_left"] == 1) & (ranked["_right"] == 1)
+    keep |= ranked["household_id_l"] == ranked["household_id_r"]
+    keep |= ranked["household_id_l"].isna() | ranked["household_id_r"].isna()
+    return pairs[keep.to_numpy()]

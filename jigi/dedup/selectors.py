@@ -1,0 +1,202 @@
+"""Reads for deduplication: the register as person records, the review queue, the model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from jigi.accounts.models import User
+from jigi.accounts.policy import scope_q
+from jigi.core.errors import NotFound
+from jigi.core.text import prefix_q
+from jigi.dedup.linkage import PersonRecord
+from jigi.dedup.models import CandidatePair, Decision, LinkageModel, Run
+from jigi.registry.models import IdentityDocument, Individual
+
+CHUNK = 20_000
+
+
+def register_records(individuals: QuerySet[Individual] | None = None) -> Iterator[PersonRecord]:
+    """Living individuals as the model sees them, streamed in chunks of ids."""
+    queryset = individuals if individuals is not None else Individual.objects.all()
+    queryset = queryset.filter(status=Individual.Status.ALIVE)
+    last = 0
+    while True:
+        rows = list(
+            queryset.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list(
+                "pk", "household_id", "given_names", "family_name", "sex", "birth_date",
+                "birth_precision", "phone", "household__commune__pcode",
+            )[:CHUNK]
+        )  # fmt: skip
+        if not rows:
+            return
+        ninas = dict(
+            IdentityDocument.objects.filter(
+                kind=IdentityDocument.Kind.NINA,
+                individual_id__gte=rows[0][0],
+                individual_id__lte=rows[-1][0],
+            ).values_list("individual_id", "number_normalised")
+        )
+        for pk, household, given, family, sex, birth, precision, phone, commune in rows:
+            yield PersonRecord(
+                unique_id=pk,
+                household_id=household,
+                given_names=given,
+                family_name=family,
+                sex=sex,
+                birth_date=birth,
+                birth_estimated=precision != Individual.BirthPrecision.EXACT,
+                phone=phone,
+                nina=ninas.get(pk, ""),
+                commune=commune,
+            )
+        last = rows[-1][0]
+
+
+def active_model() -> LinkageModel | None:
+    return LinkageModel.objects.order_by("-version").first()
+
+
+def current_run() -> Run | None:
+    """The latest finished run: its pairs are the queue (a run in progress never is)."""
+    return Run.objects.filter(status=Run.Status.DONE).order_by("-finished_at").first()
+
+
+@dataclass(frozen=True)
+class PairFilters:
+    band: str = ""
+    region: str = ""
+    min_probability: float | None = None
+    undecided: bool = True
+
+
+def _pairs_in_scope(user: User) -> QuerySet[CandidatePair]:
+    path = "household__commune__pcode"
+    return CandidatePair.objects.filter(
+        scope_q(user, area_path=f"left__{path}"), scope_q(user, area_path=f"right__{path}")
+    )
+
+
+def candidate_pairs(
+    user: User, filters: PairFilters, page: int = 1
+) -> tuple[Run | None, Page[Any]]:
+    """The current run's pairs both of whose individuals the user may see, best first."""
+    run = current_run()
+    queryset = (
+        _pairs_in_scope(user)
+        .filter(run=run)
+        .select_related("left__household__commune", "right__household__commune")
+    )
+    if filters.band:
+        queryset = queryset.filter(band=filters.band)
+    if filters.region:
+        queryset = queryset.filter(prefix_q("region", filters.region))
+    if filters.min_probability is not None:
+        queryset = queryset.filter(probability__gte=filters.min_probability)
+    if filters.undecided:
+        decided = Decision.objects.filter(left=OuterRef("left"), right=OuterRef("right")).exclude(
+            verdict=Decision.Verdict.UNSURE
+        )
+        merged = Individual.Status.MERGED
+        queryset = queryset.exclude(Exists(decided)).exclude(
+            Q(left__status=merged) | Q(right__status=merged)
+        )
+    return run, Paginator(queryset.order_by("-probability", "id"), 25).get_page(page)
+
+
+def get_pair(user: User, pk: int) -> CandidatePair:
+    pair = (
+        _pairs_in_scope(user)
+        .select_related("left__household__commune", "right__household__commune", "run__model")
+        .filter(pk=pk)
+        .first()
+    )
+    if pair is None:
+        raise NotFound(str(CandidatePair._meta.verbose_name))
+    return pair
+
+
+def decision_for(pair: CandidatePair) -> Decision | None:
+    return Decision.objects.filter(left=pair.left_id, right=pair.right_id).first()
+
+
+@dataclass(frozen=True)
+class Level:
+    label: str
+    m: float | None
+    u: float | None
+    weight: float | None
+
+
+@dataclass(frozen=True)
+class ComparisonView:
+    name: str
+    description: str
+    levels: list[Level]
+
+
+def model_parameters(model: LinkageModel) -> list[ComparisonView]:
+    """The model's comparisons and, per level, m, u and the match weight log2(m/u)."""
+    from math import log2
+
+    views = []
+    for comparison in model.settings.get("comparisons", []):
+        levels = []
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            weight = log2(m / u) if m and u else None
+            levels.append(Level(level.get("label_for_charts", ""), m, u, weight))
+        views.append(
+            ComparisonView(
+                comparison["output_column_name"],
+                comparison.get("comparison_description", ""),
+                levels,
+            )
+        )
+    return views
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    labelled: int
+    same: int
+    true_positive: int
+    false_positive: int
+    false_negative: int
+
+    @property
+    def precision(self) -> float | None:
+        found = self.true_positive + self.false_positive
+        return self.true_positive / found if found else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.true_positive / self.same if self.same else None
+
+
+def accuracy(run: Run | None) -> Accuracy:
+    """The run measured on reviewers' decisions (same / different people)."""
+    decisions = Decision.objects.exclude(verdict=Decision.Verdict.UNSURE).values_list(
+        "left_id", "right_id", "verdict"
+    )
+    flagged: set[tuple[int, int]] = set()
+    if run is not None:
+        flagged = set(run.candidates.values_list("left_id", "right_id"))
+    tp = fp = fn = same = labelled = 0
+    for left, right, verdict in decisions:
+        labelled += 1
+        is_same = verdict == Decision.Verdict.SAME
+        same += is_same
+        predicted = (left, right) in flagged
+        tp += predicted and is_same
+        fp += predicted and not is_same
+        fn += is_same and not predicted
+    return Accuracy(labelled, same, tp, fp, fn)

@@ -1,0 +1,482 @@
+"""Deduplication rules: training, batch runs, decisions, merge and un-merge, instant check."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from datetime import date
+from math import log2
+from typing import Any
+
+import pandas as pd
+from django.db import IntegrityError, transaction
+from django.db.models import F, Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jigi.accounts.models import User
+from jigi.accounts.policy import can, has_perm
+from jigi.accounts.roles import Perm
+from jigi.audit.services import record
+from jigi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from jigi.core.jobs import Progress, job_kind, start_job
+from jigi.core.models import Job
+from jigi.dedup import linkage
+from jigi.dedup.linkage import PersonRecord
+from jigi.dedup.models import CandidatePair, Decision, LinkageModel, Merge, Run, Thresholds
+from jigi.dedup.selectors import active_model, register_records
+from jigi.registry.models import IdentityDocument, Individual
+
+Actor = User | None  # None: the system (CLI, jobs started by the system)
+log = logging.getLogger(__name__)
+for noisy in ("splink", "splink.internals"):
+    logging.getLogger(noisy).setLevel(logging.ERROR)
+
+WRITE_CHUNK = 2_000
+
+
+def _require(actor: Actor, perm: str) -> None:
+    if actor is not None and not has_perm(actor, perm):
+        raise Forbidden(_("Votre rôle ne permet pas cette action de dédoublonnage."))
+
+
+def thresholds() -> Thresholds:
+    row, _created = Thresholds.objects.get_or_create(pk=1)
+    return row
+
+
+def set_thresholds(*, actor: Actor, review: float, almost_certain: float) -> Thresholds:
+    _require(actor, Perm.DEDUP_MANAGE)
+    if not 0 < review < almost_certain < 1:
+        raise InvalidInput(
+            _("Les seuils doivent vérifier 0 < revue < quasi certain < 1."),
+            {"review": [_("Entre 0 et le seuil « quasi certain ».")]},
+        )
+    row = thresholds()
+    before = {"review": row.review, "almost_certain": row.almost_certain}
+    with transaction.atomic():
+        row.review, row.almost_certain, row.updated_by = review, almost_certain, actor
+        row.save()
+        record(
+            actor=actor,
+            action="dedup.thresholds",
+            target=row,
+            changes={key: [before[key], getattr(row, key)] for key in before},
+        )
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# The person frame and training
+
+
+def checkable(records: Iterable[PersonRecord]) -> tuple[list[PersonRecord], int]:
+    """Records with enough to compare, and how many have too little ("cannot be checked").
+
+    A record needs a name and one more identifying field (birth date, phone or NINA);
+    matching on less would merge strangers who merely share a common name.
+    """
+    kept, refused = [], 0
+    for person in records:
+        named = bool((person.given_names or "").strip() or (person.family_name or "").strip())
+        if named and (person.birth_date or person.phone or person.nina):
+            kept.append(person)
+        else:
+            refused += 1
+    return kept, refused
+
+
+def _labels(frame: pd.DataFrame) -> pd.Series:
+    """Labels for training: same NINA, or reviewers said "same person" (joined transitively)."""
+    parent: dict[Any, Any] = {}
+
+    def find(item: Any) -> Any:
+        while parent.get(item, item) != item:
+            item = parent[item]
+        return item
+
+    for left, right in Decision.objects.filter(verdict=Decision.Verdict.SAME).values_list(
+        "left_id", "right_id"
+    ):
+        parent[find(left)] = find(right)
+    by_nina = frame["nina"].fillna(frame["unique_id"].astype(str))
+    first_of: dict[str, Any] = {}
+    for unique_id, nina in zip(frame["unique_id"], by_nina, strict=True):
+        if nina in first_of:
+            parent[find(unique_id)] = find(first_of[nina])
+        else:
+            first_of[nina] = unique_id
+    return frame["unique_id"].map(lambda unique_id: str(find(unique_id)))
+
+
+def train_model(*, actor: Actor, progress: Progress | None = None) -> LinkageModel:
+    """Train a new version of the model on the register and keep it (settings, date, size)."""
+    _require(actor, Perm.DEDUP_MANAGE)
+    if progress:
+        progress.start(None, _("Lecture du registre"))
+    records, _refused = checkable(register_records())
+    if len(records) < 10:
+        raise InvalidInput(_("Trop peu d'individus dans le registre pour entraîner le modèle."))
+    frame = linkage.person_frame(records)
+    if progress:
+        progress.start(None, _("Entraînement du modèle"))
+    labels = _labels(frame)
+    labelled = int(labels.duplicated(keep=False).sum())
+    settings = linkage.train(frame, labels=labels)
+    with transaction.atomic():
+        latest = LinkageModel.objects.select_for_update().order_by("-version").first()
+        model = LinkageModel.objects.create(
+            version=(latest.version + 1) if latest else 1,
+            trained_on=len(frame),
+            labelled_pairs=labelled,
+            settings=settings,
+            trained_by=actor,
+        )
+        record(
+            actor=actor,
+            action="dedup.train",
+            target=model,
+            changes={"version": [None, model.version]},
+        )
+    return model
+
+
+# ---------------------------------------------------------------------------------------------
+# Batch run
+
+
+def start_run(*, actor: Actor, enqueue: bool = True) -> Job:
+    _require(actor, Perm.DEDUP_MANAGE)
+    if Run.objects.filter(
+        status=Run.Status.RUNNING, job__status__in=["queued", "running"]
+    ).exists():
+        raise Conflict(_("Un dédoublonnage est déjà en cours."))
+    return start_job(actor=actor, kind="dedup.run", params={}, enqueue=enqueue)
+
+
+def _comparison_labels(settings: dict[str, Any]) -> dict[str, dict[int, str]]:
+    """comparison → gamma value → level label (Splink numbers levels from the last, 0)."""
+    labels: dict[str, dict[int, str]] = {}
+    for comparison in settings["comparisons"]:
+        levels = [lvl for lvl in comparison["comparison_levels"] if not lvl.get("is_null_level")]
+        labels[comparison["output_column_name"]] = {
+            len(levels) - 1 - index: level.get("label_for_charts", "")
+            for index, level in enumerate(levels)
+        }
+    return labels
+
+
+def _explain(row: Any, labels: dict[str, dict[int, str]]) -> dict[str, list[Any]]:
+    explained: dict[str, list[Any]] = {}
+    for name, levels in labels.items():
+        gamma = int(getattr(row, f"gamma_{name}"))
+        factor = float(getattr(row, f"bf_{name}"))
+        label = levels.get(gamma, _("Absent"))
+        explained[name] = [label, round(log2(factor), 2) if factor > 0 else None]
+    return explained
+
+
+def run_dedup(*, actor: Actor, progress: Progress | None = None, job: Job | None = None) -> Run:
+    """Score the whole register and write the candidate pairs of a new run.
+
+    The previous run's pairs stay the queue until this run has written all of its own: an
+    interrupted run leaves them intact and can simply be run again.
+    """
+    _require(actor, Perm.DEDUP_MANAGE)
+    started = time.monotonic()
+    model = active_model() or train_model(actor=actor, progress=progress)
+    limits = thresholds()
+    run = Run.objects.create(
+        model=model,
+        job=job,
+        review_threshold=limits.review,
+        almost_certain_threshold=limits.almost_certain,
+        started_by=actor,
+    )
+    try:
+        if progress:
+            progress.start(None, _("Lecture du registre"))
+        records, refused = checkable(register_records())
+        frame = linkage.person_frame(records)
+        if progress:
+            progress.start(None, _("Comparaison des individus"))
+        pairs = (
+            linkage.predict(frame, model.settings, threshold=limits.review)
+            if len(frame) > 1
+            else pd.DataFrame()
+        )
+        region = dict(zip(frame["unique_id"], frame["region"].fillna(""), strict=True))
+        labels = _comparison_labels(model.settings)
+        candidates = []
+        for row in pairs.itertuples(index=False):
+            left, right = sorted((int(row.unique_id_l), int(row.unique_id_r)))
+            candidates.append(
+                CandidatePair(
+                    run=run,
+                    left_id=left,
+                    right_id=right,
+                    probability=float(row.match_probability),
+                    match_weight=float(row.match_weight),
+                    band=CandidatePair.Band.ALMOST_CERTAIN
+                    if row.match_probability >= limits.almost_certain
+                    else CandidatePair.Band.REVIEW,
+                    comparisons=_explain(row, labels),
+                    region=region.get(left, ""),
+                )
+            )
+        if progress:
+            progress.start(len(candidates), _("Enregistrement des paires"))
+        with transaction.atomic():
+            for start in range(0, len(candidates), WRITE_CHUNK):
+                CandidatePair.objects.bulk_create(candidates[start : start + WRITE_CHUNK])
+                if progress:
+                    progress.update(min(start + WRITE_CHUNK, len(candidates)))
+            run.status = Run.Status.DONE
+            run.records = len(frame)
+            run.not_checkable = refused
+            run.pairs = len(candidates)
+            run.almost_certain = sum(
+                1 for pair in candidates if pair.band == CandidatePair.Band.ALMOST_CERTAIN
+            )
+            run.finished_at = timezone.now()
+            run.seconds = round(time.monotonic() - started, 1)
+            run.save()
+            # Older runs' pairs are replaced by this run's; their summaries stay.
+            CandidatePair.objects.filter(run__finished_at__lt=run.finished_at).exclude(
+                run=run
+            ).delete()
+            record(
+                actor=actor,
+                action="dedup.run",
+                target=run,
+                changes={"pairs": [None, run.pairs], "records": [None, run.records]},
+            )
+    except Exception as exc:
+        Run.objects.filter(pk=run.pk).update(
+            status=Run.Status.FAILED, message=str(exc)[:500], finished_at=timezone.now()
+        )
+        raise
+    return run
+
+
+@job_kind("dedup.run", label=gettext_lazy("Dédoublonner le registre"), permission=Perm.DEDUP_MANAGE)
+def _run_job(job: Job, progress: Progress) -> dict[str, Any]:
+    run = run_dedup(actor=job.created_by, progress=progress, job=job)
+    return {
+        "run": run.pk,
+        "records": run.records,
+        "pairs": run.pairs,
+        "almost_certain": run.almost_certain,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Review decisions
+
+
+def _ordered(first: Individual, second: Individual) -> tuple[Individual, Individual]:
+    return (first, second) if first.pk < second.pk else (second, first)
+
+
+def _require_both_visible(actor: Actor, perm: str, *people: Individual) -> None:
+    _require(actor, perm)
+    if actor is not None and not all(can(actor, Perm.REGISTRY_VIEW, person) for person in people):
+        raise NotFound(_("individu"))
+
+
+def decide(
+    *, actor: User, first: Individual, second: Individual, verdict: str, note: str = ""
+) -> Decision:
+    """Record a reviewer's answer for a pair (a later answer replaces an earlier one)."""
+    _require_both_visible(actor, Perm.DEDUP_REVIEW, first, second)
+    if verdict not in Decision.Verdict.values:
+        raise InvalidInput(_("Décision inconnue."), {"verdict": [_("Choix invalide.")]})
+    if first.pk == second.pk:
+        raise InvalidInput(_("Un individu ne se compare pas à lui-même."))
+    left, right = _ordered(first, second)
+    pair = CandidatePair.objects.filter(left=left, right=right).order_by("-run_id").first()
+    with transaction.atomic():
+        decision, created = Decision.objects.update_or_create(
+            left=left,
+            right=right,
+            defaults={
+                "verdict": verdict,
+                "note": note[:300],
+                "decided_by": actor,
+                "probability": pair.probability if pair else None,
+            },
+        )
+        record(
+            actor=actor,
+            action="dedup.decide",
+            target=decision,
+            changes={"verdict": [None, verdict], "individuals": [None, [left.pk, right.pk]]},
+        )
+    return decision
+
+
+# ---------------------------------------------------------------------------------------------
+# Merge and un-merge
+
+# Fields of an individual the golden record takes from the duplicate when its own is blank.
+FILLED_FIELDS = (
+    "other_names", "phone", "marital_status", "occupation", "school_grade", "attends_school",
+    "seeing", "hearing", "walking", "cognition", "self_care", "communication",
+)  # fmt: skip
+KEPT_FIELDS = (
+    *FILLED_FIELDS,
+    "birth_date",
+    "birth_precision",
+    "status",
+    "status_on",
+    "status_reason",
+)
+
+
+def _snapshot(person: Individual) -> dict[str, Any]:
+    return {
+        field: (value.isoformat() if isinstance(value, date) else value)
+        for field in KEPT_FIELDS
+        for value in [getattr(person, field)]
+    }
+
+
+def _restore(person: Individual, values: dict[str, Any]) -> None:
+    for field, value in values.items():
+        if field in {"birth_date", "status_on"} and value:
+            value = date.fromisoformat(value)
+        setattr(person, field, value)
+
+
+def _references() -> list[tuple[type[Model], str]]:
+    """Other apps' foreign keys to an individual: they follow the surviving record."""
+    own = {"registry", "dedup", "audit"}
+    found: list[tuple[type[Model], str]] = []
+    for relation in Individual._meta.related_objects:
+        model = relation.related_model
+        if relation.many_to_one and not isinstance(model, str) and model._meta.app_label not in own:
+            found.append((model, relation.field.name))
+    return found
+
+
+def golden_values(survivor: Individual, duplicate: Individual) -> dict[str, Any]:
+    """Survivorship: the survivor's values win; its blanks are filled from the duplicate, and
+    an exact birth date replaces an estimated one."""
+    values: dict[str, Any] = {}
+    for field in FILLED_FIELDS:
+        if getattr(survivor, field) in ("", None) and getattr(duplicate, field) not in ("", None):
+            values[field] = getattr(duplicate, field)
+    exact = Individual.BirthPrecision.EXACT
+    if survivor.birth_precision != exact and duplicate.birth_precision == exact:
+        values["birth_date"] = duplicate.birth_date
+        values["birth_precision"] = exact
+    return values
+
+
+def merge_individuals(*, actor: User, survivor: Individual, duplicate: Individual) -> Merge:
+    """Fold ``duplicate`` into ``survivor``; everything needed to undo it is kept."""
+    _require_both_visible(actor, Perm.DEDUP_REVIEW, survivor, duplicate)
+    if survivor.pk == duplicate.pk:
+        raise InvalidInput(_("Un individu ne se fusionne pas avec lui-même."))
+    merged_status = Individual.Status.MERGED
+    if merged_status in (survivor.status, duplicate.status):
+        raise Conflict(_("L'un des deux individus est déjà fusionné."))
+    with transaction.atomic():
+        locked = {
+            person.pk: person
+            for person in Individual.objects.select_for_update().filter(
+                pk__in=[survivor.pk, duplicate.pk]
+            )
+        }
+        survivor, duplicate = locked[survivor.pk], locked[duplicate.pk]
+        snapshot: dict[str, Any] = {"survivor": _snapshot(survivor), "merged": _snapshot(duplicate)}
+        values = golden_values(survivor, duplicate)
+        kinds = set(survivor.documents.values_list("kind", flat=True))
+        moved = list(duplicate.documents.exclude(kind__in=kinds).values_list("pk", flat=True))
+        IdentityDocument.objects.filter(pk__in=moved).update(individual=survivor)
+        snapshot["documents"] = moved
+        snapshot["references"] = {}
+        for model, field in _references():
+            ids = list(
+                model._default_manager.filter(**{field: duplicate}).values_list("pk", flat=True)
+            )
+            if ids:
+                try:
+                    with transaction.atomic():
+                        model._default_manager.filter(pk__in=ids).update(**{field: survivor})
+                except IntegrityError as exc:
+                    raise Conflict(
+                        _("Les deux individus ont chacun un(e) %(what)s qui ne peut être joint.")
+                        % {"what": model._meta.verbose_name}
+                    ) from exc
+                snapshot["references"][f"{model._meta.label}.{field}"] = ids
+        for field, value in values.items():
+            setattr(survivor, field, value)
+        survivor.version = F("version") + 1
+        survivor.save()
+        duplicate.status = merged_status
+        duplicate.status_on = timezone.localdate()
+        duplicate.status_reason = _("Doublon de %(name)s (n° %(id)s)") % {
+            "name": str(survivor),
+            "id": survivor.pk,
+        }
+        duplicate.version = F("version") + 1
+        duplicate.save()
+        merge = Merge.objects.create(
+            survivor=survivor, merged=duplicate, snapshot=snapshot, merged_by=actor
+        )
+        left, right = _ordered(survivor, duplicate)
+        Decision.objects.update_or_create(
+            left=left, right=right, defaults={"verdict": Decision.Verdict.SAME, "decided_by": actor}
+        )
+        record(
+            actor=actor,
+            action="dedup.merge",
+            target=survivor,
+            changes={
+                "merged": [None, duplicate.pk],
+                **{
+                    field: [snapshot["survivor"].get(field), _plain(value)]
+                    for field, value in values.items()
+                },
+                "documents": [None, moved],
+            },
+        )
+    return merge
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def unmerge(*, actor: User, merge: Merge) -> Merge:
+    """Restore both individuals exactly as they were before the merge."""
+    survivor, duplicate = merge.survivor, merge.merged
+    _require_both_visible(actor, Perm.DEDUP_REVIEW, survivor, duplicate)
+    if merge.undone_at is not None:
+        raise Conflict(_("Cette fusion a déjà été annulée."))
+    snapshot = merge.snapshot
+    with transaction.atomic():
+        survivor = Individual.objects.select_for_update().get(pk=survivor.pk)
+        duplicate = Individual.objects.select_for_update().get(pk=duplicate.pk)
+        _restore(survivor, snapshot["survivor"])
+        _restore(duplicate, snapshot["merged"])
+        for person in (survivor, duplicate):
+            person.version = F("version") + 1
+            person.save()
+        IdentityDocument.objects.filter(pk__in=snapshot["documents"]).update(individual=duplicate)
+        for key, ids in snapshot["references"].items():
+            label, field = key.rsplit(".", 1)
+            model = next(m for m, f in _references() if m._meta.label == label and f == field)
+            model._default_manager.filter(pk__in=ids).update(**{field: duplicate})
+        merge.undone_at, merge.undone_by = timezone.now(), actor
+        merge.save(update_fields=["undone_at", "undone_by"])
+        record(
+            actor=actor,
+            action="dedup.unmerge",
+            target=survivor,
+            changes={"merged": [duplicate.pk, None], "documents": [snapshot["documents"], None]},
+        )
+    return merge
