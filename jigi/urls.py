@@ -11,6 +11,7 @@ urlpatterns = [
     path("audit/", include("jigi.audit.urls")),
     path("registry/", include("jigi.registry.urls")),
     path("imports/", include("jigi.intake.urls")),
+    path("duplicates/", include("jigi.dedup.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

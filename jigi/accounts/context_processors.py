@@ -32,6 +32,7 @@ NAVIGATION = (
         _("Demandes de modification"), "registry:change_requests", Perm.REGISTRY_VIEW, _("Registre")
     ),
     NavItem(_("Imports"), "intake:batches", Perm.INTAKE_IMPORT, _("Registre")),
+    NavItem(_("Doublons"), "dedup:queue", Perm.DEDUP_REVIEW, _("Registre")),
     NavItem(_("Zones administratives"), "core:areas", Perm.REFERENCE_VIEW, _("Référentiel")),
     NavItem(_("Sites"), "core:sites", Perm.REFERENCE_VIEW, _("Référentiel")),
     NavItem(_("Organisations"), "core:organisations", Perm.REFERENCE_VIEW, _("Référentiel")),

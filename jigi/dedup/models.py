@@ -121,6 +121,7 @@ class CandidatePair(models.Model):
 
     class Meta:
         ordering: ClassVar = ["-probability", "id"]
+        verbose_name = _("paire candidate")
         indexes: ClassVar = [models.Index(fields=["run", "-probability"], name="dedup_pair_rank")]
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["run", "left", "right"], name="dedup_pair_once"),
@@ -150,6 +151,7 @@ class Decision(models.Model):
     decided_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("décision")
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["left", "right"], name="dedup_decision_once"),
             models.CheckConstraint(condition=Q(left__lt=F("right")), name="dedup_decision_ordered"),
@@ -180,6 +182,7 @@ class Merge(models.Model):
 
     class Meta:
         ordering: ClassVar = ["-merged_at"]
+        verbose_name = _("fusion")
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["merged"], condition=Q(undone_at__isnull=True), name="dedup_merged_once"

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from jigi.accounts.models import User
@@ -14,7 +12,7 @@ from jigi.accounts.policy import scope_q
 from jigi.core.errors import NotFound
 from jigi.core.text import prefix_q
 from jigi.dedup.linkage import PersonRecord
-from jigi.dedup.models import CandidatePair, Decision, LinkageModel, Run
+from jigi.dedup.models import CandidatePair, Decision, LinkageModel, Merge, Run
 from jigi.registry.models import IdentityDocument, Individual
 
 CHUNK = 20_000
@@ -83,9 +81,7 @@ def _pairs_in_scope(user: User) -> QuerySet[CandidatePair]:
     )
 
 
-def candidate_pairs(
-    user: User, filters: PairFilters, page: int = 1
-) -> tuple[Run | None, Page[Any]]:
+def candidate_pairs(user: User, filters: PairFilters) -> tuple[Run | None, QuerySet[CandidatePair]]:
     """The current run's pairs both of whose individuals the user may see, best first."""
     run = current_run()
     queryset = (
@@ -107,7 +103,7 @@ def candidate_pairs(
         queryset = queryset.exclude(Exists(decided)).exclude(
             Q(left__status=merged) | Q(right__status=merged)
         )
-    return run, Paginator(queryset.order_by("-probability", "id"), 25).get_page(page)
+    return run, queryset.order_by("-probability", "id")
 
 
 def get_pair(user: User, pk: int) -> CandidatePair:
@@ -200,3 +196,26 @@ def accuracy(run: Run | None) -> Accuracy:
         fp += predicted and not is_same
         fn += is_same and not predicted
     return Accuracy(labelled, same, tp, fp, fn)
+
+
+def merges_for(user: User) -> QuerySet[Merge]:
+    """Merges whose two individuals the user may both see, latest first."""
+    path = "household__commune__pcode"
+    return (
+        Merge.objects.filter(
+            scope_q(user, area_path=f"survivor__{path}"), scope_q(user, area_path=f"merged__{path}")
+        )
+        .select_related("survivor__household", "merged__household", "merged_by", "undone_by")
+        .order_by("-merged_at")
+    )
+
+
+def get_merge(user: User, pk: int) -> Merge:
+    merge = merges_for(user).filter(pk=pk).first()
+    if merge is None:
+        raise NotFound(str(Merge._meta.verbose_name))
+    return merge
+
+
+def runs() -> QuerySet[Run]:
+    return Run.objects.select_related("model", "started_by", "job").order_by("-started_at")

@@ -261,6 +261,21 @@ def run_dedup(*, actor: Actor, progress: Progress | None = None, job: Job | None
     return run
 
 
+def start_training(*, actor: Actor, enqueue: bool = True) -> Job:
+    _require(actor, Perm.DEDUP_MANAGE)
+    return start_job(actor=actor, kind="dedup.train", params={}, enqueue=enqueue)
+
+
+@job_kind(
+    "dedup.train",
+    label=gettext_lazy("Entraîner le modèle de dédoublonnage"),
+    permission=Perm.DEDUP_MANAGE,
+)
+def _train_job(job: Job, progress: Progress) -> dict[str, Any]:
+    model = train_model(actor=job.created_by, progress=progress)
+    return {"version": model.version, "trained_on": model.trained_on}
+
+
 @job_kind("dedup.run", label=gettext_lazy("Dédoublonner le registre"), permission=Perm.DEDUP_MANAGE)
 def _run_job(job: Job, progress: Progress) -> dict[str, Any]:
     run = run_dedup(actor=job.created_by, progress=progress, job=job)
