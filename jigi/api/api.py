@@ -10,6 +10,7 @@ from jigi.accounts.api import router as accounts_router
 from jigi.api.auth import TokenAuth
 from jigi.core.api import router as core_router
 from jigi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from jigi.dedup.api import router as dedup_router
 from jigi.registry.api import router as registry_router
 
 api = NinjaAPI(
@@ -26,6 +27,7 @@ api = NinjaAPI(
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
 api.add_router("/", registry_router)
+api.add_router("/", dedup_router)
 
 
 @api.exception_handler(NotFound)

@@ -118,6 +118,32 @@ _FAMILY = _classes(FAMILY_NAME_CLASSES)
 _ANY = {**_FAMILY, **_GIVEN}
 
 
+def _spellings_by_key() -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for group in (*GIVEN_NAME_CLASSES, *FAMILY_NAME_CLASSES):
+        key = _ANY[skeleton(fold(group[0]).replace(" ", ""))]
+        found.setdefault(key, set()).update(fold(spelling) for spelling in group)
+    return {key: frozenset(words) for key, words in found.items()}
+
+
+_SPELLINGS = _spellings_by_key()
+
+
+def spellings(text: str | None) -> set[str]:
+    """The folded words a name may be written as: its own and its class's known spellings.
+
+    >>> "traore" in spellings("Tarawele")
+    True
+    """
+    words: set[str] = set()
+    for word in fold(text).split():
+        words.add(word)
+        key = _ANY.get(skeleton(word))
+        if key:
+            words.update(_SPELLINGS.get(key, ()))
+    return words
+
+
 @lru_cache(maxsize=65536)
 def name_key(text: str | None, *, family: bool = False) -> str:
     """The comparable key of a name: each word's skeleton, mapped to its class when known.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date
 from math import log2
 from typing import Any
@@ -17,17 +18,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jigi.accounts.models import User
-from jigi.accounts.policy import can, has_perm
+from jigi.accounts.policy import can, has_perm, scope_q
 from jigi.accounts.roles import Perm
 from jigi.audit.services import record
 from jigi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jigi.core.jobs import Progress, job_kind, start_job
 from jigi.core.models import Job
+from jigi.core.text import prefix_q
 from jigi.dedup import linkage
 from jigi.dedup.linkage import PersonRecord
 from jigi.dedup.models import CandidatePair, Decision, LinkageModel, Merge, Run, Thresholds
+from jigi.dedup.names import spellings
 from jigi.dedup.selectors import active_model, register_records
-from jigi.registry.models import IdentityDocument, Individual
+from jigi.registry.models import IdentityDocument, Individual, NameToken
 
 Actor = User | None  # None: the system (CLI, jobs started by the system)
 log = logging.getLogger(__name__)
@@ -35,6 +38,7 @@ for noisy in ("splink", "splink.internals"):
     logging.getLogger(noisy).setLevel(logging.ERROR)
 
 WRITE_CHUNK = 2_000
+CANDIDATES = 2_000  # most register individuals one query of the instant check brings back
 
 
 def _require(actor: Actor, perm: str) -> None:
@@ -288,6 +292,113 @@ def _run_job(job: Job, progress: Progress) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Instant check of one household
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    member: int  # index of the new member in the household checked
+    individual: Individual
+    probability: float
+    comparisons: dict[str, list[Any]]
+
+
+def _candidate_ids(people: list[PersonRecord]) -> set[int]:
+    """Register individuals sharing a phone, a NINA, or a spelling of both names in the region.
+
+    These queries follow the batch run's blocking through the register's indexes (phone,
+    document number, name words), so one household is checked without reading the register.
+    """
+    phones = {person.phone for person in people if person.phone}
+    ninas = {person.nina for person in people if person.nina}
+    found: set[int] = set()
+    if phones:
+        found.update(
+            Individual.objects.filter(phone__in=phones).values_list("pk", flat=True)[:CANDIDATES]
+        )
+    if ninas:
+        found.update(
+            IdentityDocument.objects.filter(number_normalised__in=ninas).values_list(
+                "individual_id", flat=True
+            )[:CANDIDATES]
+        )
+    for person in people:
+        given, family = spellings(person.given_names), spellings(person.family_name)
+        if not (given and family):
+            continue
+        region = person.commune[:4]
+        named = (
+            Individual.objects.filter(pk__in=_with_word(given))
+            .filter(pk__in=_with_word(family))
+            .filter(prefix_q("household__commune__pcode", region))
+        )
+        found.update(named.values_list("pk", flat=True)[:CANDIDATES])
+    return found
+
+
+def _with_word(words: set[str]) -> Any:
+    return NameToken.objects.filter(token__in=words).values("individual_id")
+
+
+def check_household(
+    *, actor: Actor, commune: str, members: list[PersonRecord]
+) -> tuple[list[PossibleDuplicate], int]:
+    """The register's possible duplicates of a household's members, before it is registered.
+
+    Returns the matches the actor may see and how many more lie outside their scope (named
+    only by number: who is registered elsewhere is not theirs to read).
+    """
+    _require(actor, Perm.REGISTRY_PROPOSE)
+    model = active_model()
+    if model is None:
+        return [], 0
+    new = [
+        replace(person, unique_id=f"new-{index}", household_id="new", commune=commune)
+        for index, person in enumerate(members)
+    ]
+    candidates = _candidate_ids(new)
+    if not candidates:
+        return [], 0
+    households = Individual.objects.filter(pk__in=candidates).values("household_id")
+    existing = [
+        replace(person, unique_id=str(person.unique_id))
+        for person in register_records(Individual.objects.filter(household__in=households))
+    ]
+    frame = linkage.person_frame([*existing, *new])
+    pairs = linkage.predict(frame, model.settings, threshold=thresholds().review)
+    labels = _comparison_labels(model.settings)
+    matches: dict[tuple[int, int], tuple[float, dict[str, list[Any]]]] = {}
+    for row in pairs.itertuples(index=False):
+        ids = (str(row.unique_id_l), str(row.unique_id_r))
+        news = [i for i in ids if i.startswith("new-")]
+        if len(news) != 1:
+            continue
+        other = int(ids[1] if ids[0] == news[0] else ids[0])
+        matches[(int(news[0][4:]), other)] = (float(row.match_probability), _explain(row, labels))
+    people = Individual.objects.select_related("household__commune").in_bulk(
+        [other for _member, other in matches]
+    )
+    visible = {
+        person.pk
+        for person in (
+            people.values()
+            if actor is None
+            else Individual.objects.filter(pk__in=people).filter(
+                scope_q(actor, area_path=Individual.SCOPE_AREA_PATH)
+            )
+        )
+    }
+    found = [
+        PossibleDuplicate(member, people[other], probability, explained)
+        for (member, other), (probability, explained) in sorted(
+            matches.items(), key=lambda item: (item[0][0], -item[1][0])
+        )
+        if other in visible
+    ]
+    return found, len(matches) - len(found)
+
+
+# ---------------------------------------------------------------------------------------------
 # Review decisions
 
 
@@ -304,8 +415,12 @@ def _require_both_visible(actor: Actor, perm: str, *people: Individual) -> None:
 def decide(
     *, actor: User, first: Individual, second: Individual, verdict: str, note: str = ""
 ) -> Decision:
-    """Record a reviewer's answer for a pair (a later answer replaces an earlier one)."""
-    _require_both_visible(actor, Perm.DEDUP_REVIEW, first, second)
+    """Record an answer for a pair (a later answer replaces an earlier one).
+
+    Field staff may answer too: shown a possible duplicate when registering someone, they
+    confirm "different person"; merging stays with reviewers.
+    """
+    _require_both_visible(actor, Perm.REGISTRY_PROPOSE, first, second)
     if verdict not in Decision.Verdict.values:
         raise InvalidInput(_("Décision inconnue."), {"verdict": [_("Choix invalide.")]})
     if first.pk == second.pk:

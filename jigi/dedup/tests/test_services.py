@@ -121,7 +121,7 @@ def test_merge_keeps_a_golden_record_and_unmerge_restores_both(
 
 
 def test_a_merge_across_scopes_needs_a_user_covering_both(
-    register: tuple[Household, ...], programme_officer_kayes: User, enumerator_kayes: User
+    register: tuple[Household, ...], programme_officer_kayes: User, payment_officer: User
 ) -> None:
     first, _again, _other = register
     in_kayes = first.members.get(relationship="head")
@@ -136,7 +136,7 @@ def test_a_merge_across_scopes_needs_a_user_covering_both(
         )
     with pytest.raises(Forbidden):
         services.decide(
-            actor=enumerator_kayes,
+            actor=payment_officer,
             first=in_kayes,
             second=first.members.exclude(pk=in_kayes.pk)[0],
             verdict="same",
