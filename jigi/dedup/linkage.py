@@ -291,7 +291,7 @@ def train(
     *,
     labels: pd.Series | None = None,
     seed: int = 1,
-    max_pairs: float = 2e6,
+    max_pairs: float = 1e6,
 ) -> dict[str, Any]:
     """Train the model on ``frame``: u by random sampling, m from labelled pairs and EM.
 
@@ -324,7 +324,8 @@ def _estimate_birth_from_households(training: Any) -> None:
     with contextlib.suppress(EMTrainingException):
         training.estimate_parameters_using_expectation_maximisation(
             brl.CustomRule(
-                "l.family_key = r.family_key AND l.commune = r.commune"
+                "l.family_key = r.family_key AND l.given_key = r.given_key"
+                " AND l.commune = r.commune"
                 " AND l.household_id <> r.household_id"
                 " AND len(list_intersect(l.co_members, r.co_members)) >= 3"
             ),
