@@ -8,12 +8,12 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jigi.audit.models import GENESIS_HASH, AuditEntry, AuditHead
-from jigi.core.bulk import BulkRows
+from jigi.core.bulk import insert_objects
 from jigi.core.context import current_source
 from jigi.core.jobs import Progress, job_kind
 
@@ -121,25 +121,10 @@ def record_many(
             )
             prev_hash = entry.hash
             entries.append(entry)
-        _insert(entries)
+        # Plain rows: bulk_create's model objects cost more than the database on imports.
+        insert_objects(entries)
         AuditHead.objects.filter(id=1).update(last_seq=seq, last_hash=prev_hash)
     return len(entries)
-
-
-def _insert(entries: list[AuditEntry]) -> None:
-    """Plain bulk INSERT (COPY on PostgreSQL) of new entries: model objects' bulk_create
-    cost more than the database on large imports."""
-    columns = [field for field in AuditEntry._meta.concrete_fields if not field.primary_key]
-    at = connection.ops.adapt_datetimefield_value
-    BulkRows(AuditEntry, [field.name for field in columns]).insert(
-        [
-            tuple(
-                at(entry.at) if field.name == "at" else getattr(entry, field.attname)
-                for field in columns
-            )
-            for entry in entries
-        ]
-    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from django.db import connection
@@ -32,18 +33,22 @@ class BulkRows:
         """Insert ``rows``; with ``returning``, the new primary keys in the order given."""
         if not rows:
             return []
-        adapters = self.adapters
-        if any(adapters):
-            rows = [
-                tuple(
-                    adapt(value) if adapt is not None and value is not None else value
-                    for adapt, value in zip(adapters, row, strict=True)
-                )
-                for row in rows
-            ]
+        adapted = [(index, adapt) for index, adapt in enumerate(self.adapters) if adapt]
+        if adapted:
+            rows = [self._adapt(row, adapted) for row in rows]
         if connection.vendor == "postgresql":
             return self._copy(rows, returning=returning)
         return self._sqlite(rows, returning=returning)
+
+    @staticmethod
+    def _adapt(
+        row: tuple[Any, ...], adapted: list[tuple[int, Callable[[Any], Any]]]
+    ) -> tuple[Any, ...]:
+        values = list(row)
+        for index, adapt in adapted:
+            if values[index] is not None:
+                values[index] = adapt(values[index])
+        return tuple(values)
 
     def _sqlite(self, rows: list[tuple[Any, ...]], *, returning: bool) -> list[int]:
         names = ", ".join(connection.ops.quote_name(column) for column in self.columns)
@@ -89,6 +94,34 @@ class BulkRows:
                 for row in rows:
                     copy.write_row(row)
         return ids
+
+
+def insert_objects(objects: Sequence[Model]) -> None:
+    """Insert unsaved objects of one model (every concrete field but the key), without their
+    ``save()`` or signals; ``auto_now`` and ``auto_now_add`` timestamps are set to now."""
+    if not objects:
+        return
+    model = type(objects[0])
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    now = now_value()
+    adapt_datetime = connection.ops.adapt_datetimefield_value
+    getters: list[Callable[[Model], Any]] = []
+    for field in fields:
+        if field.get_internal_type() != "DateTimeField":
+            getters.append(attrgetter(field.attname))
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            getters.append(lambda _obj: now)
+        else:
+            getters.append(_datetime_getter(attrgetter(field.attname), adapt_datetime))
+    BulkRows(model, [field.name for field in fields]).insert(
+        [tuple(get(obj) for get in getters) for obj in objects]
+    )
+
+
+def _datetime_getter(
+    get: Callable[[Model], Any], adapt: Callable[[Any], Any]
+) -> Callable[[Model], Any]:
+    return lambda obj: adapt(get(obj))
 
 
 def _adapter(field: Any) -> Callable[[Any], Any] | None:

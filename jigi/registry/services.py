@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -254,6 +255,7 @@ def register_households_bulk(
     member_defaults = _column_defaults(Individual, {"household", "names_folded"})
     member_defaults.update(created_at=now, updated_at=now)
     member_columns = ("household", "names_folded", *member_defaults)
+    household_values, member_values = itemgetter(*household_defaults), itemgetter(*member_defaults)
     with transaction.atomic():
         numbers = allocate_numbers(CODE_SEQUENCE, len(households))
         codes = [
@@ -266,10 +268,7 @@ def register_households_bulk(
                     code,
                     spec.commune.pcode,
                     fold(spec.values["village"])[:VILLAGE_FOLDED_MAX],
-                    *(
-                        _as_value(spec.values.get(name, default))
-                        for name, default in household_defaults.items()
-                    ),
+                    *map(_as_value, household_values({**household_defaults, **spec.values})),
                 )
                 for code, spec in zip(codes, households, strict=True)
             ],
@@ -287,7 +286,7 @@ def register_households_bulk(
                     (
                         household_id,
                         folded,
-                        *(values.get(name, default) for name, default in member_defaults.items()),
+                        *member_values({**member_defaults, **values}),
                     )
                 )
         member_ids = BulkRows(Individual, member_columns).insert(member_rows, returning=True)
