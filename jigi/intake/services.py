@@ -421,7 +421,7 @@ class Validator:
             )
         for name, message in problems.items():
             errors.setdefault(name, []).append(message)
-        household = rules.clean_household(raw, errors, partial=False)
+        household = rules.clean_household(raw, errors, partial=False, today=self.today)
         rules.check_displacement(household, errors)
 
         members: list[dict[str, Any]] = []

@@ -242,11 +242,15 @@ def clean_commune(
 
 
 def clean_household(
-    values: dict[str, Any], errors: dict[str, list[str]], *, partial: bool
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+    *,
+    partial: bool,
+    today: date | None = None,
 ) -> dict[str, Any]:
     """Household attributes (not the commune): types, GPS in Mali, displacement dates."""
     cleaned = _clean_fields(Household, values, HOUSEHOLD_FIELDS, errors)
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     if not partial:
         for name in ("village", "registered_on", "source"):
             if not cleaned.get(name) and name not in errors:
