@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.db.models import Field
@@ -245,6 +245,23 @@ def _kinds() -> dict[str, str]:
     return kinds
 
 
+# A file repeats the same few answers in every row: each distinct cell is folded once.
+@lru_cache(maxsize=4096)
+def _choice(level: str, name: str, text: str) -> str:
+    model = Household if level == "household" else Individual
+    return _choice_lookup(model, name).get(fold(text), text)
+
+
+@lru_cache(maxsize=1024)
+def _yes_no(text: str) -> bool | None:
+    folded = fold(text)
+    if folded in _TRUE:
+        return True
+    if folded in _FALSE:
+        return False
+    return None
+
+
 def normalise_date(text: str) -> str:
     """ISO dates stay; day-first dates (05/01/2026, the French way) and datetimes become ISO."""
     match = _DAY_FIRST.match(text)
@@ -266,16 +283,13 @@ def normalise(level: str, name: str, text: str, problems: dict[str, str]) -> tup
     """
     kind = _kinds().get(name)
     if kind == "choice":
-        model = Household if level == "household" else Individual
-        return name, _choice_lookup(model, name).get(fold(text), text)
+        return name, _choice(level, name, text)
     if kind == "boolean":
-        folded = fold(text)
-        if folded in _TRUE:
-            return name, True
-        if folded in _FALSE:
-            return name, False
-        problems[name] = _("Réponse oui/non attendue : %(value)s.") % {"value": text}
-        return None
+        answer = _yes_no(text)
+        if answer is None:
+            problems[name] = _("Réponse oui/non attendue : %(value)s.") % {"value": text}
+            return None
+        return name, answer
     if kind == "date":
         return name, normalise_date(text)
     if kind == "integer" and _NUMBER.match(text):

@@ -6,13 +6,17 @@ Values arrive as dicts (from forms, the API, imports); `clean_*` return typed va
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Model
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db.models import Field, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -84,6 +88,95 @@ MEMBER_REQUIRED = ("given_names", "family_name", "sex", "birth_date", "relations
 DOCUMENT_FIELDS = ("kind", "number", "issuer", "issued_on")
 
 
+_ASK_FIELD = object()
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_INTEGER_TYPES = {
+    "IntegerField",
+    "SmallIntegerField",
+    "BigIntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "PositiveBigIntegerField",
+}
+
+
+def _as_text(value: Any) -> Any:
+    return value if type(value) is str else _ASK_FIELD
+
+
+def _as_boolean(value: Any) -> Any:
+    return value if type(value) is bool else _ASK_FIELD
+
+
+def _as_date(value: Any) -> Any:
+    if type(value) is date:
+        return value
+    if type(value) is str and _ISO_DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return _ASK_FIELD
+    return _ASK_FIELD
+
+
+def _as_integer(value: Any) -> Any:
+    if type(value) is int:
+        return value
+    if type(value) is str and value.isascii() and value.isdigit():
+        return int(value)
+    return _ASK_FIELD
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "CharField": _as_text,
+    "BooleanField": _as_boolean,
+    "DateField": _as_date,
+    "IntegerField": _as_integer,
+}
+
+
+@cache
+def _shortcut(field: Field[Any, Any]) -> Callable[[Any], Any] | None:
+    """What ``field.clean`` returns for a plainly well-formed value (a known choice, text
+    within its length, an ISO date, digits within range, a boolean), checked without Django's
+    per-value validator calls: imports clean millions of values. Anything else returns
+    ``_ASK_FIELD`` and goes to ``field.clean``, which decides and words the error, so both
+    paths accept and refuse exactly the same values. None: the field has no shortcut."""
+    internal = field.get_internal_type()
+    max_length: int | None = None
+    low, high = -math.inf, math.inf
+    for validator in field.validators:
+        limit = getattr(validator, "limit_value", None)
+        if not isinstance(limit, int):
+            return None
+        if isinstance(validator, MaxLengthValidator):
+            max_length = limit
+        elif isinstance(validator, MinValueValidator):
+            low = max(low, limit)
+        elif isinstance(validator, MaxValueValidator):
+            high = min(high, limit)
+        else:
+            return None
+    convert = _CONVERTERS.get("IntegerField" if internal in _INTEGER_TYPES else internal)
+    if convert is None:
+        return None
+    choices = {value for value, _label in field.flatchoices} if field.choices else None
+
+    def clean(value: Any) -> Any:
+        if value is None or value == "":  # required or not: the field decides
+            return _ASK_FIELD
+        converted = convert(value)
+        if converted is _ASK_FIELD or (choices is not None and converted not in choices):
+            return _ASK_FIELD
+        if max_length is not None and len(converted) > max_length:
+            return _ASK_FIELD
+        if type(converted) is int and not low <= converted <= high:
+            return _ASK_FIELD
+        return converted
+
+    return clean
+
+
 def _clean_fields(
     model: type[Model],
     values: dict[str, Any],
@@ -106,6 +199,12 @@ def _clean_fields(
         if field.is_relation:
             cleaned[name] = value
             continue
+        quick = _shortcut(field)
+        if quick is not None:
+            result = quick(value)
+            if result is not _ASK_FIELD:
+                cleaned[name] = result
+                continue
         try:
             cleaned[name] = field.clean(value, None)  # type: ignore[union-attr]
         except ValidationError as exc:
@@ -143,11 +242,15 @@ def clean_commune(
 
 
 def clean_household(
-    values: dict[str, Any], errors: dict[str, list[str]], *, partial: bool
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+    *,
+    partial: bool,
+    today: date | None = None,
 ) -> dict[str, Any]:
     """Household attributes (not the commune): types, GPS in Mali, displacement dates."""
     cleaned = _clean_fields(Household, values, HOUSEHOLD_FIELDS, errors)
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     if not partial:
         for name in ("village", "registered_on", "source"):
             if not cleaned.get(name) and name not in errors:

@@ -4,12 +4,12 @@ history). Households and members are updated only at the version the user saw.""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from jigi.accounts.models import User
 from jigi.accounts.policy import can, has_perm
 from jigi.accounts.roles import Perm
 from jigi.audit.services import record, record_many
+from jigi.core.bulk import BulkRows, now_value
 from jigi.core.codes import allocate_numbers, make_code
 from jigi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jigi.core.models import AdminArea
@@ -216,104 +217,6 @@ def register_household(
     return created
 
 
-class _Rows:
-    """Plain multi-row INSERTs for bulk writes: values adapted per column once, no model
-    objects (they cost more than the database on large imports)."""
-
-    def __init__(self, model: type[Model], columns: tuple[str, ...]) -> None:
-        self.table = connection.ops.quote_name(model._meta.db_table)
-        fields = [model._meta.get_field(column) for column in columns]
-        self.columns = tuple(str(field.column) for field in fields)  # type: ignore[union-attr]
-        self.adapters = [self._adapter(field) for field in fields]
-
-    @staticmethod
-    def _adapter(field: Any) -> Any:
-        internal = field.get_internal_type()
-        ops = connection.ops
-        if internal == "DateField":
-            return ops.adapt_datefield_value
-        if internal == "DateTimeField":  # callers pass timestamps already adapted (see now_value)
-            return None
-        if internal == "DecimalField":
-            return lambda value: ops.adapt_decimalfield_value(
-                value, field.max_digits, field.decimal_places
-            )
-        return None
-
-    def insert(self, rows: list[tuple[Any, ...]], *, returning: bool = False) -> list[int]:
-        """Insert ``rows``; with ``returning``, the new primary keys in the order given."""
-        if not rows:
-            return []
-        adapters = self.adapters
-        if any(adapters):
-            rows = [
-                tuple(
-                    adapt(value) if adapt is not None and value is not None else value
-                    for adapt, value in zip(adapters, row, strict=True)
-                )
-                for row in rows
-            ]
-        if connection.vendor == "postgresql":
-            return self._copy(rows, returning=returning)
-        names = ", ".join(connection.ops.quote_name(column) for column in self.columns)
-        one = "(" + ", ".join(["%s"] * len(self.columns)) + ")"
-        per_statement = max(1, min(2000, _max_parameters() // len(self.columns)))
-        suffix = " RETURNING id" if returning else ""
-        ids: list[int] = []
-        with connection.cursor() as cursor:
-            for start in range(0, len(rows), per_statement):
-                part = rows[start : start + per_statement]
-                cursor.execute(
-                    f"INSERT INTO {self.table} ({names}) VALUES {', '.join([one] * len(part))}{suffix}",  # noqa: S608 (names from the model, values bound)
-                    [value for row in part for value in row],
-                )
-                if returning:
-                    # Keys are handed out in VALUES order; sorting guards against a database
-                    # that returns the rows in another order.
-                    ids += sorted(row[0] for row in cursor.fetchall())
-        return ids
-
-    def _copy(self, rows: list[tuple[Any, ...]], *, returning: bool) -> list[int]:
-        """PostgreSQL: COPY, several times faster than INSERT for many rows. The keys are
-        drawn from the table's own sequence first, so they are known without RETURNING."""
-        columns = self.columns
-        ids: list[int] = []
-        with connection.cursor() as cursor:
-            if returning:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [self.table.strip('"'), len(rows)],
-                )
-                ids = [row[0] for row in cursor.fetchall()]
-                rows = [(key, *row) for key, row in zip(ids, rows, strict=True)]
-                columns = ("id", *columns)
-            names = ", ".join(connection.ops.quote_name(column) for column in columns)
-            # The driver's own cursor runs COPY; its errors become Django's (IntegrityError …).
-            with (
-                connection.wrap_database_errors,
-                cursor.cursor.copy(f"COPY {self.table} ({names}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row(row)
-        return ids
-
-
-def _max_parameters() -> int:
-    """How many bound values one SQLite statement may carry (fewer, larger statements make
-    bulk writes faster)."""
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        raw = connection.connection
-        limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if raw else 999
-        return int(min(limit, 30_000))
-    return 30_000
-
-
-def _now_value() -> Any:
-    """The current time as the database takes it, computed once for a whole bulk write."""
-    return connection.ops.adapt_datetimefield_value(timezone.now())
-
-
 def _column_defaults(model: type[Model], exclude: set[str]) -> dict[str, Any]:
     return {
         field.name: field.get_default()
@@ -345,29 +248,27 @@ def register_households_bulk(
     _require(actor, Perm.REGISTRY_EDIT)
     if not households:
         return []
-    now = _now_value()
+    now = now_value()
     household_defaults = _column_defaults(Household, {"code", "commune", "village_folded"})
     household_defaults.update(created_at=now, updated_at=now)
     household_columns = ("code", "commune", "village_folded", *household_defaults)
     member_defaults = _column_defaults(Individual, {"household", "names_folded"})
     member_defaults.update(created_at=now, updated_at=now)
     member_columns = ("household", "names_folded", *member_defaults)
+    household_values, member_values = itemgetter(*household_defaults), itemgetter(*member_defaults)
     with transaction.atomic():
         numbers = allocate_numbers(CODE_SEQUENCE, len(households))
         codes = [
             make_code(REGION_PREFIXES[spec.commune.pcode[:4]], number)
             for spec, number in zip(households, numbers, strict=True)
         ]
-        household_ids = _Rows(Household, household_columns).insert(
+        household_ids = BulkRows(Household, household_columns).insert(
             [
                 (
                     code,
                     spec.commune.pcode,
                     fold(spec.values["village"])[:VILLAGE_FOLDED_MAX],
-                    *(
-                        _as_value(spec.values.get(name, default))
-                        for name, default in household_defaults.items()
-                    ),
+                    *map(_as_value, household_values({**household_defaults, **spec.values})),
                 )
                 for code, spec in zip(codes, households, strict=True)
             ],
@@ -385,10 +286,10 @@ def register_households_bulk(
                     (
                         household_id,
                         folded,
-                        *(values.get(name, default) for name, default in member_defaults.items()),
+                        *member_values({**member_defaults, **values}),
                     )
                 )
-        member_ids = _Rows(Individual, member_columns).insert(member_rows, returning=True)
+        member_ids = BulkRows(Individual, member_columns).insert(member_rows, returning=True)
         words: set[str] = set()
         tokens: list[tuple[int, int, str]] = []
         pairs: list[tuple[int, int, str]] = []
@@ -420,9 +321,9 @@ def register_households_bulk(
             ignore_conflicts=True,
             batch_size=BULK_SIZE,
         )
-        _Rows(NameToken, ("individual", "household", "token")).insert(tokens)
-        _Rows(NamePair, ("individual", "household", "pair")).insert(pairs)
-        _Rows(
+        BulkRows(NameToken, ("individual", "household", "token")).insert(tokens)
+        BulkRows(NamePair, ("individual", "household", "pair")).insert(pairs)
+        BulkRows(
             IdentityDocument,
             ("individual", "kind", "number", "number_normalised", "issuer", "issued_on"),
         ).insert(documents)
