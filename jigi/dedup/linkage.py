@@ -358,6 +358,23 @@ def _chance_agreement(column: pd.Series) -> float:
     return max(same / (filled * (filled - 1)), 1e-9)
 
 
+def for_dialect(model: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """The trained model with its SQL written for another engine (``"spark"``).
+
+    Stored models hold DuckDB SQL; the comparisons are rebuilt for ``dialect`` from the same
+    definitions and the trained m and u values copied over, level by level.
+    """
+    rebuilt = settings(model["probability_two_random_records_match"]).create_settings_dict(dialect)
+    trained = {c["output_column_name"]: c["comparison_levels"] for c in model["comparisons"]}
+    for comparison in rebuilt["comparisons"]:
+        levels = trained[comparison["output_column_name"]]
+        for level, learnt in zip(comparison["comparison_levels"], levels, strict=True):
+            for key in ("m_probability", "u_probability"):
+                if learnt.get(key) is not None:
+                    level[key] = learnt[key]
+    return rebuilt
+
+
 def linker_for(frame: pd.DataFrame, model: dict[str, Any]) -> Linker:
     return Linker(frame, model, db_api=DuckDBAPI())
 
@@ -366,6 +383,23 @@ def predict(frame: pd.DataFrame, model: dict[str, Any], *, threshold: float) -> 
     """Pairs above ``threshold`` with per-comparison weights, one match per household pair."""
     settings_ = {**model, "retain_intermediate_calculation_columns": True}
     pairs = linker_for(frame, settings_).inference.predict(threshold_match_probability=threshold)
+    return one_person_per_household(pairs.as_pandas_dataframe())
+
+
+def predict_on_spark(
+    frame: pd.DataFrame, model: dict[str, Any], spark: Any, *, threshold: float
+) -> pd.DataFrame:
+    """The same prediction on Splink's Spark backend (a national register on a cluster).
+
+    ``spark`` is a session whose ``spark.jars`` include Splink's similarity functions
+    (``splink.backends.spark.similarity_jar_location()``); see docs/scale-out.md.
+    """
+    from splink import SparkAPI
+
+    settings_ = {**for_dialect(model, "spark"), "retain_intermediate_calculation_columns": True}
+    table = spark.createDataFrame(frame.astype({"birth_day": "float64", "birth_year": "float64"}))
+    linker = Linker(table, settings_, db_api=SparkAPI(spark_session=spark))
+    pairs = linker.inference.predict(threshold_match_probability=threshold)
     return one_person_per_household(pairs.as_pandas_dataframe())
 
 
@@ -378,6 +412,10 @@ def one_person_per_household(pairs: pd.DataFrame) -> pd.DataFrame:
     """
     if pairs.empty:
         return pairs
+    # Ties go to the lower ids, whatever order the engine returned the pairs in.
+    pairs = pairs.assign(_l=pairs["unique_id_l"].astype(str), _r=pairs["unique_id_r"].astype(str))
+    pairs = pairs.sort_values(["match_weight", "_l", "_r"], ascending=[False, True, True])
+    pairs = pairs.drop(columns=["_l", "_r"]).reset_index(drop=True)
     ranked = pairs.assign(
         _left=pairs.groupby(["unique_id_l", "household_id_r"])["match_weight"].rank(
             ascending=False, method="first"
