@@ -265,6 +265,9 @@ JIGI_JOB_STALE_AFTER = timedelta(
 # Import files are kept here (one per import, named by a random id) until the import is removed.
 JIGI_IMPORT_DIR = Path(env_str("JIGI_IMPORT_DIR", str(VAR_DIR / "imports")))
 JIGI_IMPORT_MAX_BYTES = env_int("JIGI_IMPORT_MAX_MB", default=500, minimum=1) * 1024 * 1024
+# After an import commits, queue a dedup run over the register (the imported households are
+# checked as a whole); off, administrators run it themselves.
+JIGI_DEDUP_AFTER_IMPORT = env_bool("JIGI_DEDUP_AFTER_IMPORT", default=True)
 
 # Idle time after which GBV staff are signed out (others: SESSION_COOKIE_AGE).
 JIGI_PROTECTION_IDLE_SECONDS = env_int("JIGI_PROTECTION_IDLE_SECONDS", default=30 * 60, minimum=60)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -219,3 +221,27 @@ def get_merge(user: User, pk: int) -> Merge:
 
 def runs() -> QuerySet[Run]:
     return Run.objects.select_related("model", "started_by", "job").order_by("-started_at")
+
+
+@dataclass(frozen=True)
+class HouseholdsCheck:
+    """Where the dedup check of some households stands: ``pending`` until a run that started
+    after ``since`` is done; then ``pairs`` involving their members."""
+
+    pending: bool
+    pairs: int = 0
+    run: Run | None = None
+
+
+def check_of_households(households: QuerySet[Any], since: datetime) -> HouseholdsCheck:
+    run = (
+        Run.objects.filter(started_at__gte=since, status=Run.Status.DONE)
+        .order_by("-finished_at")
+        .first()
+    )
+    if run is None:
+        return HouseholdsCheck(pending=True)
+    pairs = run.candidates.filter(
+        Q(left__household__in=households) | Q(right__household__in=households)
+    ).count()
+    return HouseholdsCheck(pending=False, pairs=pairs, run=run)

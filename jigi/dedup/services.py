@@ -11,6 +11,7 @@ from math import log2
 from typing import Any
 
 import pandas as pd
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Model
 from django.utils import timezone
@@ -128,14 +129,14 @@ def train_model(*, actor: Actor, progress: Progress | None = None) -> LinkageMod
         progress.start(None, _("Entraînement du modèle"))
     labels = _labels(frame)
     labelled = int(labels.duplicated(keep=False).sum())
-    settings = linkage.train(frame, labels=labels)
+    trained = linkage.train(frame, labels=labels)
     with transaction.atomic():
         latest = LinkageModel.objects.select_for_update().order_by("-version").first()
         model = LinkageModel.objects.create(
             version=(latest.version + 1) if latest else 1,
             trained_on=len(frame),
             labelled_pairs=labelled,
-            settings=settings,
+            settings=trained,
             trained_by=actor,
         )
         record(
@@ -160,10 +161,10 @@ def start_run(*, actor: Actor, enqueue: bool = True) -> Job:
     return start_job(actor=actor, kind="dedup.run", params={}, enqueue=enqueue)
 
 
-def _comparison_labels(settings: dict[str, Any]) -> dict[str, dict[int, str]]:
+def _comparison_labels(model_settings: dict[str, Any]) -> dict[str, dict[int, str]]:
     """comparison → gamma value → level label (Splink numbers levels from the last, 0)."""
     labels: dict[str, dict[int, str]] = {}
-    for comparison in settings["comparisons"]:
+    for comparison in model_settings["comparisons"]:
         levels = [lvl for lvl in comparison["comparison_levels"] if not lvl.get("is_null_level")]
         labels[comparison["output_column_name"]] = {
             len(levels) - 1 - index: level.get("label_for_charts", "")
@@ -263,6 +264,18 @@ def run_dedup(*, actor: Actor, progress: Progress | None = None, job: Job | None
         )
         raise
     return run
+
+
+def check_after_import() -> Job | None:
+    """Queue a run (by the system) for newly imported households, unless one is waiting.
+
+    A run already queued will see them; one already running may not, so another is queued.
+    """
+    if not settings.JIGI_DEDUP_AFTER_IMPORT:
+        return None
+    if Job.objects.filter(kind="dedup.run", status=Job.Status.QUEUED).exists():
+        return None
+    return start_job(actor=None, kind="dedup.run", params={"after_import": True})
 
 
 def start_training(*, actor: Actor, enqueue: bool = True) -> Job:

@@ -6,7 +6,8 @@ from django.db.models import QuerySet
 
 from jigi.accounts.models import User
 from jigi.core.errors import NotFound
-from jigi.intake.models import ImportBatch, StagedHousehold
+from jigi.dedup.selectors import HouseholdsCheck, check_of_households
+from jigi.intake.models import ImportBatch, SourceRecord, StagedHousehold
 
 
 def batches_for(user: User) -> QuerySet[ImportBatch]:
@@ -37,3 +38,11 @@ def earlier_imports_of_same_file(user: User, batch: ImportBatch) -> list[ImportB
         .exclude(pk=batch.pk)
         .order_by("-created_at")[:5]
     )
+
+
+def duplicate_check(batch: ImportBatch) -> HouseholdsCheck | None:
+    """The dedup check of a committed import's new households (None before the commit)."""
+    if batch.committed_at is None or not batch.households_committed:
+        return None
+    households = SourceRecord.objects.filter(batch=batch).values("household_id")
+    return check_of_households(households, batch.committed_at)

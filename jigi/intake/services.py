@@ -40,6 +40,7 @@ from jigi.core.errors import DomainError, Forbidden, InvalidInput
 from jigi.core.jobs import JobStopped, Progress, job_kind, start_job
 from jigi.core.models import AdminArea, Job
 from jigi.core.text import fold
+from jigi.dedup import services as dedup_services
 from jigi.intake import mapping
 from jigi.intake.mapping import NINA_KIND, TARGETS
 from jigi.intake.models import (
@@ -845,15 +846,6 @@ def _from_json(
     return typed
 
 
-def instant_duplicate_check(households: list[Household]) -> int:
-    """The one call site for the dedup instant check of newly imported households.
-
-    The dedup issue (Splink) plugs its check in here; until then no household is flagged and
-    the summary shows no count of possible duplicates.
-    """
-    return 0
-
-
 def commit_batch(
     batch: ImportBatch, progress: Progress | None = None, *, actor: Actor = None
 ) -> dict[str, Any]:
@@ -1008,7 +1000,6 @@ class _Committer:
                 for item in fresh
             ]
             created = register_households_bulk(actor=self.actor, households=specs)
-            instant_duplicate_check([household for household, _members in created])
             insert_objects(
                 [
                     SourceRecord(
@@ -1159,6 +1150,10 @@ def _finish_commit(batch: ImportBatch, actor: Actor) -> dict[str, Any]:
         )
         batch.refresh_from_db()
         record(actor=actor, action="intake.import_committed", target=batch, changes=counts)
+    if counts["households_committed"]:
+        # Every imported household goes through dedup: a file is checked as a whole, by a
+        # run over the register (one Splink pass), not household by household.
+        dedup_services.check_after_import()
     return summary(batch)
 
 

@@ -87,6 +87,7 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         "filters": request.GET,
         "commit_form": CommitForm(),
         "earlier": selectors.earlier_imports_of_same_file(user, batch),
+        "duplicates": selectors.duplicate_check(batch),
         "can_commit": batch.status == ImportBatch.Status.VALIDATED
         and (batch.households_new or batch.households_updated),
         "can_abandon": batch.status
