@@ -178,7 +178,7 @@ def _explain(row: Any, labels: dict[str, dict[int, str]]) -> dict[str, list[Any]
     for name, levels in labels.items():
         gamma = int(getattr(row, f"gamma_{name}"))
         factor = float(getattr(row, f"bf_{name}"))
-        label = levels.get(gamma, _("Absent"))
+        label = levels.get(gamma, "Absent")  # stored as the model names it; shown translated
         explained[name] = [label, round(log2(factor), 2) if factor > 0 else None]
     return explained
 

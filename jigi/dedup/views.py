@@ -22,6 +22,7 @@ from jigi.core.http import add_errors_to_form, domain_errors, paginate
 from jigi.core.models import AdminArea
 from jigi.dedup import selectors, services
 from jigi.dedup.forms import DecisionForm, MergeForm, PairFilterForm, ThresholdsForm
+from jigi.dedup.labels import shown
 from jigi.dedup.models import CandidatePair
 from jigi.registry.models import Individual
 
@@ -107,7 +108,7 @@ def _waterfall(pair: CandidatePair) -> tuple[float, list[Step]]:
         for c in pair.run.model.settings.get("comparisons", [])
     }
     steps = [
-        Step(descriptions.get(name, name), level, weight or 0.0, 0)
+        Step(shown(descriptions.get(name, name)), shown(level), weight or 0.0, 0)
         for name, (level, weight) in pair.comparisons.items()
     ]
     widest = max(abs(prior), *(abs(step.weight) for step in steps)) or 1.0
