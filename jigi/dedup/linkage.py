@@ -59,46 +59,47 @@ def _estimated(birth: date | None, flagged: bool) -> bool:
 
 
 def person_frame(records: Iterable[PersonRecord]) -> pd.DataFrame:
-    """The frame Splink compares; household context is the other members' name keys."""
-    rows: list[dict[str, Any]] = []
+    """The frame Splink compares; household context is the other members' name keys.
+
+    Built column by column (a million records fit in a few hundred megabytes).
+    """
+    columns: dict[str, list[Any]] = {name: [] for name in COLUMNS}
+    members: list[str] = []
     households: dict[Any, list[int]] = defaultdict(list)
-    for record in records:
+    for index, record in enumerate(records):
         given, family = name_key(record.given_names), name_key(record.family_name, family=True)
         birth = record.birth_date
         commune = record.commune or None
-        rows.append(
-            {
-                "unique_id": record.unique_id,
-                "household_id": record.household_id,
-                "given_fold": fold(record.given_names) or None,
-                "family_fold": fold(record.family_name) or None,
-                "given_key": given or None,
-                "family_key": family or None,
-                "sex": record.sex or None,
-                "birth_day": (birth - EPOCH).days if birth else None,
-                "birth_year": birth.year if birth else None,
-                "birth_estimated": _estimated(birth, record.birth_estimated),
-                "phone": record.phone or None,
-                "nina": record.nina or None,
-                "commune": commune,
-                "cercle": record.cercle or (commune[:6] if commune else None),
-                "region": record.region or (commune[:4] if commune else None),
-                # Family names are shared by whole lineages: a member is their given name and
-                # birth year, so households of one family do not look alike by chance.
-                "_member": f"{given}|{birth.year if birth else ''}",
-            }
-        )
+        for name, value in (
+            ("unique_id", record.unique_id),
+            ("household_id", record.household_id),
+            ("given_fold", fold(record.given_names) or None),
+            ("family_fold", fold(record.family_name) or None),
+            ("given_key", given or None),
+            ("family_key", family or None),
+            ("sex", record.sex or None),
+            ("birth_day", (birth - EPOCH).days if birth else None),
+            ("birth_year", birth.year if birth else None),
+            ("birth_estimated", _estimated(birth, record.birth_estimated)),
+            ("phone", record.phone or None),
+            ("nina", record.nina or None),
+            ("commune", commune),
+            ("cercle", record.cercle or (commune[:6] if commune else None)),
+            ("region", record.region or (commune[:4] if commune else None)),
+            ("co_members", None),
+        ):
+            columns[name].append(value)
+        # Family names are shared by whole lineages: a member is their given name and birth
+        # year, so households of one family do not look alike by chance.
+        members.append(f"{given}|{birth.year if birth else ''}")
         if record.household_id is not None:
-            households[record.household_id].append(len(rows) - 1)
+            households[record.household_id].append(index)
+    co_members = columns["co_members"]
     for positions in households.values():
-        members = [rows[i]["_member"] for i in positions]
-        for offset, i in enumerate(positions):
-            others = sorted({m for j, m in enumerate(members) if j != offset})
-            rows[i]["co_members"] = others or None
-    for row in rows:
-        row.pop("_member")
-        row.setdefault("co_members", None)
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+        for position in positions:
+            others = sorted({members[other] for other in positions if other != position})
+            co_members[position] = others or None
+    frame = pd.DataFrame(columns, columns=list(COLUMNS))
     frame["birth_day"] = frame["birth_day"].astype("Int64")
     frame["birth_year"] = frame["birth_year"].astype("Int64")
     return frame
@@ -219,16 +220,26 @@ def _exact(column: str, description: str, *, typo: bool = False) -> Any:
     )
 
 
+# Each rule keeps its blocks within a commune, or needs an exact birth date, a phone or a NINA
+# to pair people across communes (a displaced family re-registered elsewhere): names alone are
+# too common to block a whole cercle or the country on (decision 0006 has the pair counts).
 BLOCKING_RULES = (
-    block_on("given_key", "family_key", "cercle"),
-    block_on("given_key", "family_key", "birth_year"),
+    block_on("given_key", "family_key", "commune"),
+    block_on("given_key", "family_key", "birth_year", "region"),
     brl.CustomRule(
-        "l.given_key = r.family_key AND l.family_key = r.given_key AND l.cercle = r.cercle"
+        "l.given_key = r.family_key AND l.family_key = r.given_key AND l.commune = r.commune"
     ),
     block_on("given_key", "birth_year", "commune"),
     block_on("family_key", "birth_year", "commune"),
     block_on("birth_day", "commune"),
-    # Exact birth dates are spread enough to block a whole region on (estimated ones are not).
+    brl.CustomRule(
+        "l.birth_day = r.birth_day AND l.given_key = r.given_key"
+        " AND NOT l.birth_estimated AND NOT r.birth_estimated"
+    ),
+    brl.CustomRule(
+        "l.birth_day = r.birth_day AND l.family_key = r.family_key"
+        " AND NOT l.birth_estimated AND NOT r.birth_estimated"
+    ),
     brl.CustomRule(
         "l.birth_day = r.birth_day AND l.region = r.region"
         " AND NOT l.birth_estimated AND NOT r.birth_estimated"
