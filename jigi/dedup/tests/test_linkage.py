@@ -1,0 +1,62 @@
+"""The model on hand-made records: Malian spellings, missing values, records too thin to check."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from jigi.dedup import linkage, names
+from jigi.dedup.linkage import PersonRecord
+from jigi.dedup.services import checkable
+
+
+def test_malian_spellings_share_a_key() -> None:
+    assert names.name_key("Mahamadou") == names.name_key("Mohamed") == names.name_key("MAMADOU")
+    assert names.name_key("Tarawele", family=True) == names.name_key("Traoré", family=True)
+    assert names.name_key("Kulibali", family=True) == names.name_key("Coulibaly", family=True)
+    assert names.name_key("Keyita", family=True) == names.name_key("Keïta", family=True)
+    assert names.name_key("Aissata") == names.name_key("Aïssata")
+    assert names.name_key("Djénéba") == names.name_key("Jeneba")
+    assert names.name_key("Sylla", family=True) == names.name_key("Sila", family=True)
+    assert names.name_key("Moussa") != names.name_key("Mamadou")
+    assert names.name_key("Diallo", family=True) != names.name_key("Diarra", family=True)
+
+
+def _pair(**changes: object) -> list[PersonRecord]:
+    first = PersonRecord(
+        unique_id="a", household_id="h1", given_names="Aminata", family_name="Coulibaly", sex="F",
+        birth_date=date(1988, 4, 2), phone="+22376000001", commune="ML010312",
+    )  # fmt: skip
+    second = PersonRecord(
+        **{**first.__dict__, "unique_id": "b", "household_id": "h2", "given_names": "Amina",
+           "family_name": "Kulibali", **changes}
+    )  # fmt: skip
+    return [first, second]
+
+
+def _probability(records: list[PersonRecord]) -> float:
+    frame = linkage.person_frame(records)
+    pairs = linkage.predict(frame, linkage.baseline(), threshold=0.0)
+    return float(pairs["match_probability"].max()) if len(pairs) else 0.0
+
+
+def test_missing_values_lower_confidence_without_failing() -> None:
+    full = _probability(_pair())
+    no_birth = _probability(_pair(birth_date=None))
+    no_birth_no_phone = _probability(_pair(birth_date=None, phone=""))
+    assert full > 0.99
+    assert full > no_birth > no_birth_no_phone
+
+
+def test_different_sex_and_birth_make_different_people() -> None:
+    assert _probability(_pair(sex="M", birth_date=date(1961, 1, 1), phone="")) < 0.05
+
+
+def test_records_with_almost_nothing_are_not_checked() -> None:
+    records = [
+        *_pair(),
+        PersonRecord("c", "h3", "Awa", "", birth_date=None),  # a name and nothing else
+        PersonRecord("d", "h4", "", "", birth_date=date(1990, 1, 1), phone="+22370000000"),
+    ]
+    kept, refused = checkable(records)
+    assert [person.unique_id for person in kept] == ["a", "b"]
+    assert refused == 2
