@@ -210,9 +210,9 @@ def instant() -> list[float]:
     services.train_model(actor=None)
     print(f"  model trained on the register in {time.perf_counter() - started:.0f} s", flush=True)
     timings = []
-    for commune, members in sample:
+    for commune, people in sample:
         started = time.perf_counter()
-        services.check_household(actor=None, commune=commune, members=members)
+        services.check_household(actor=None, commune=commune, members=people)
         timings.append(time.perf_counter() - started)
     return timings
 
