@@ -86,6 +86,7 @@ _NOT_LETTER = re.compile(r"[^a-z ]+")
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str | None) -> str:
     """Lower case, accents dropped, only letters and single spaces left."""
     if not text:

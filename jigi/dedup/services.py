@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from math import log2
@@ -77,20 +77,32 @@ def set_thresholds(*, actor: Actor, review: float, almost_certain: float) -> Thr
 # The person frame and training
 
 
-def checkable(records: Iterable[PersonRecord]) -> tuple[list[PersonRecord], int]:
-    """Records with enough to compare, and how many have too little ("cannot be checked").
+def is_checkable(person: PersonRecord) -> bool:
+    """A record needs a name and one more identifying field (birth date, phone or NINA);
+    matching on less would merge strangers who merely share a common name."""
+    named = bool((person.given_names or "").strip() or (person.family_name or "").strip())
+    return named and bool(person.birth_date or person.phone or person.nina)
 
-    A record needs a name and one more identifying field (birth date, phone or NINA);
-    matching on less would merge strangers who merely share a common name.
-    """
-    kept, refused = [], 0
-    for person in records:
-        named = bool((person.given_names or "").strip() or (person.family_name or "").strip())
-        if named and (person.birth_date or person.phone or person.nina):
-            kept.append(person)
-        else:
-            refused += 1
-    return kept, refused
+
+class Checkable:
+    """The records with enough to compare, streamed; counts the others ("cannot be checked")."""
+
+    def __init__(self, records: Iterable[PersonRecord]) -> None:
+        self.records = records
+        self.refused = 0
+
+    def __iter__(self) -> Iterator[PersonRecord]:
+        for person in self.records:
+            if is_checkable(person):
+                yield person
+            else:
+                self.refused += 1
+
+
+def checkable(records: Iterable[PersonRecord]) -> tuple[list[PersonRecord], int]:
+    stream = Checkable(records)
+    kept = list(stream)
+    return kept, stream.refused
 
 
 def _labels(frame: pd.DataFrame) -> pd.Series:
@@ -121,10 +133,9 @@ def train_model(*, actor: Actor, progress: Progress | None = None) -> LinkageMod
     _require(actor, Perm.DEDUP_MANAGE)
     if progress:
         progress.start(None, _("Lecture du registre"))
-    records, _refused = checkable(register_records())
-    if len(records) < 10:
+    frame = linkage.person_frame(Checkable(register_records()))
+    if len(frame) < 10:
         raise InvalidInput(_("Trop peu d'individus dans le registre pour entraîner le modèle."))
-    frame = linkage.person_frame(records)
     if progress:
         progress.start(None, _("Entraînement du modèle"))
     labels = _labels(frame)
@@ -203,8 +214,9 @@ def run_dedup(*, actor: Actor, progress: Progress | None = None, job: Job | None
     try:
         if progress:
             progress.start(None, _("Lecture du registre"))
-        records, refused = checkable(register_records())
-        frame = linkage.person_frame(records)
+        stream = Checkable(register_records())
+        frame = linkage.person_frame(stream)
+        refused = stream.refused
         if progress:
             progress.start(None, _("Comparaison des individus"))
         pairs = (
