@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from jigi.core.models import Job
-from jigi.registry.models import Individual
+from jigi.registry.models import Household, Individual
 
 
 class LinkageModel(models.Model):
@@ -186,6 +186,42 @@ class Merge(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["merged"], condition=Q(undone_at__isnull=True), name="dedup_merged_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.survivor_id}"
+
+
+class HouseholdMerge(models.Model):
+    """Household ``merged`` folded into ``survivor``: matched members merged one by one (their
+    ``Merge`` rows), the others moved; ``snapshot`` restores everything on un-merge."""
+
+    survivor = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    member_merges = models.ManyToManyField(Merge, related_name="+", blank=True)
+    snapshot = models.JSONField()
+    merged_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    merged_at = models.DateTimeField(auto_now_add=True)
+    undone_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-merged_at"]
+        verbose_name = _("fusion de ménages")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["merged"],
+                condition=Q(undone_at__isnull=True),
+                name="dedup_household_merged_once",
             )
         ]
 

@@ -14,7 +14,7 @@ from jigi.accounts.policy import scope_q
 from jigi.core.errors import NotFound
 from jigi.core.text import prefix_q
 from jigi.dedup.linkage import PersonRecord
-from jigi.dedup.models import CandidatePair, Decision, LinkageModel, Merge, Run
+from jigi.dedup.models import CandidatePair, Decision, HouseholdMerge, LinkageModel, Merge, Run
 from jigi.registry.models import IdentityDocument, Individual
 
 CHUNK = 20_000
@@ -216,6 +216,25 @@ def get_merge(user: User, pk: int) -> Merge:
     merge = merges_for(user).filter(pk=pk).first()
     if merge is None:
         raise NotFound(str(Merge._meta.verbose_name))
+    return merge
+
+
+def household_merges_for(user: User) -> QuerySet[HouseholdMerge]:
+    """Household merges whose two households the user may both see, latest first."""
+    return (
+        HouseholdMerge.objects.filter(
+            scope_q(user, area_path="survivor__commune__pcode"),
+            scope_q(user, area_path="merged__commune__pcode"),
+        )
+        .select_related("survivor", "merged", "merged_by", "undone_by")
+        .order_by("-merged_at")
+    )
+
+
+def get_household_merge(user: User, pk: int) -> HouseholdMerge:
+    merge = household_merges_for(user).filter(pk=pk).first()
+    if merge is None:
+        raise NotFound(str(HouseholdMerge._meta.verbose_name))
     return merge
 
 

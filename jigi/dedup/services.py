@@ -7,13 +7,14 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
+from decimal import Decimal
 from math import log2
 from typing import Any
 
 import pandas as pd
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Model
+from django.db.models import F, Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,10 +29,18 @@ from jigi.core.models import Job
 from jigi.core.text import prefix_q
 from jigi.dedup import linkage
 from jigi.dedup.linkage import PersonRecord
-from jigi.dedup.models import CandidatePair, Decision, LinkageModel, Merge, Run, Thresholds
+from jigi.dedup.models import (
+    CandidatePair,
+    Decision,
+    HouseholdMerge,
+    LinkageModel,
+    Merge,
+    Run,
+    Thresholds,
+)
 from jigi.dedup.names import spellings
-from jigi.dedup.selectors import active_model, register_records
-from jigi.registry.models import IdentityDocument, Individual, NameToken
+from jigi.dedup.selectors import active_model, current_run, register_records
+from jigi.registry.models import Household, IdentityDocument, Individual, NamePair, NameToken
 
 Actor = User | None  # None: the system (CLI, jobs started by the system)
 log = logging.getLogger(__name__)
@@ -603,7 +612,10 @@ def merge_individuals(*, actor: User, survivor: Individual, duplicate: Individua
 
 
 def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
+    """A value as the snapshot (JSON) keeps it: dates in ISO form, decimals as text."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value) if isinstance(value, Decimal) else value
 
 
 def unmerge(*, actor: User, merge: Merge) -> Merge:
@@ -633,5 +645,172 @@ def unmerge(*, actor: User, merge: Merge) -> Merge:
             action="dedup.unmerge",
             target=survivor,
             changes={"merged": [duplicate.pk, None], "documents": [snapshot["documents"], None]},
+        )
+    return merge
+
+
+# ---------------------------------------------------------------------------------------------
+# Household merge
+
+# Household attributes the surviving household takes from the duplicate when its own are blank.
+HOUSEHOLD_FILLED = (
+    "latitude", "longitude", "roof", "wall", "floor", "water_source", "toilet", "lighting",
+    "cooking_fuel", "displaced_on",
+)  # fmt: skip
+HOUSEHOLD_KEPT = (*HOUSEHOLD_FILLED, "status", "status_reason")
+
+
+def member_pairs(survivor: Household, duplicate: Household) -> list[tuple[Individual, Individual]]:
+    """Members of the two households the current run says are the same people, one to one,
+    best first: the survivor's member, then the duplicate's."""
+    run = current_run()
+    if run is None:
+        return []
+    candidates = (
+        run.candidates.filter(
+            Q(left__household=survivor, right__household=duplicate)
+            | Q(left__household=duplicate, right__household=survivor)
+        )
+        .select_related("left", "right")
+        .order_by("-probability")
+    )
+    pairs: list[tuple[Individual, Individual]] = []
+    taken: set[int] = set()
+    for pair in candidates:
+        kept, other = (
+            (pair.left, pair.right)
+            if pair.left.household_id == survivor.pk
+            else (pair.right, pair.left)
+        )
+        if {kept.pk, other.pk} & taken or Individual.Status.MERGED in (kept.status, other.status):
+            continue
+        taken.update((kept.pk, other.pk))
+        pairs.append((kept, other))
+    return pairs
+
+
+def _household_values(household: Household) -> dict[str, Any]:
+    return {field: _plain(getattr(household, field)) for field in HOUSEHOLD_KEPT}
+
+
+def _move_member(person_id: int, household: Household, relationship: str) -> None:
+    Individual.objects.filter(pk=person_id).update(
+        household=household, relationship=relationship, version=F("version") + 1
+    )
+    # The search index carries the household, so a moved member is found under it.
+    NameToken.objects.filter(individual_id=person_id).update(household=household)
+    NamePair.objects.filter(individual_id=person_id).update(household=household)
+
+
+def merge_households(
+    *,
+    actor: User,
+    survivor: Household,
+    duplicate: Household,
+    pairs: list[tuple[Individual, Individual]] | None = None,
+) -> HouseholdMerge:
+    """Fold household ``duplicate`` into ``survivor``.
+
+    Members the run paired (or ``pairs``) are merged one by one (golden records as for
+    individuals); the duplicate's other living members move to the survivor (a second head
+    becomes "other relative"); the survivor's blank attributes are filled from the duplicate,
+    which is marked merged. Everything is kept to undo it.
+    """
+    _require(actor, Perm.DEDUP_REVIEW)
+    if not (can(actor, Perm.REGISTRY_VIEW, survivor) and can(actor, Perm.REGISTRY_VIEW, duplicate)):
+        raise NotFound(_("ménage"))
+    if survivor.pk == duplicate.pk:
+        raise InvalidInput(_("Un ménage ne se fusionne pas avec lui-même."))
+    if Household.Status.MERGED in (survivor.status, duplicate.status):
+        raise Conflict(_("L'un des deux ménages est déjà fusionné."))
+    pairs = member_pairs(survivor, duplicate) if pairs is None else pairs
+    for kept, other in pairs:
+        if kept.household_id != survivor.pk or other.household_id != duplicate.pk:
+            raise InvalidInput(_("Chaque paire doit réunir un membre de chacun des deux ménages."))
+    with transaction.atomic():
+        survivor = Household.objects.select_for_update().get(pk=survivor.pk)
+        duplicate = Household.objects.select_for_update().get(pk=duplicate.pk)
+        snapshot: dict[str, Any] = {
+            "survivor": _household_values(survivor),
+            "merged": _household_values(duplicate),
+        }
+        merges = [
+            merge_individuals(actor=actor, survivor=kept, duplicate=other) for kept, other in pairs
+        ]
+        merged_ids = {other.pk for _kept, other in pairs}
+        moved = []
+        staying = duplicate.members.filter(status=Individual.Status.ALIVE).exclude(
+            pk__in=merged_ids
+        )
+        for person_id, relationship in staying.values_list("pk", "relationship"):
+            moved.append([person_id, relationship])
+            head = Individual.Relationship.HEAD
+            _move_member(
+                person_id,
+                survivor,
+                Individual.Relationship.OTHER_RELATIVE if relationship == head else relationship,
+            )
+        snapshot["moved"] = moved
+        for field in HOUSEHOLD_FILLED:
+            if getattr(survivor, field) in ("", None) and getattr(duplicate, field) not in (
+                "",
+                None,
+            ):
+                setattr(survivor, field, getattr(duplicate, field))
+        survivor.version = F("version") + 1
+        survivor.save()
+        duplicate.status = Household.Status.MERGED
+        duplicate.status_reason = _("Doublon du ménage %(code)s") % {"code": survivor.code}
+        duplicate.version = F("version") + 1
+        duplicate.save()
+        household_merge = HouseholdMerge.objects.create(
+            survivor=survivor, merged=duplicate, snapshot=snapshot, merged_by=actor
+        )
+        household_merge.member_merges.set(merges)
+        record(
+            actor=actor,
+            action="dedup.merge_household",
+            target=survivor,
+            changes={
+                "merged_household": [None, duplicate.code],
+                "members_merged": [None, [[m.survivor_id, m.merged_id] for m in merges]],
+                "members_moved": [None, [person_id for person_id, _rel in moved]],
+            },
+        )
+    return household_merge
+
+
+def unmerge_households(*, actor: User, merge: HouseholdMerge) -> HouseholdMerge:
+    """Restore both households and every member exactly as before the merge."""
+    _require(actor, Perm.DEDUP_REVIEW)
+    survivor, duplicate = merge.survivor, merge.merged
+    if not (can(actor, Perm.REGISTRY_VIEW, survivor) and can(actor, Perm.REGISTRY_VIEW, duplicate)):
+        raise NotFound(_("ménage"))
+    if merge.undone_at is not None:
+        raise Conflict(_("Cette fusion a déjà été annulée."))
+    snapshot = merge.snapshot
+    with transaction.atomic():
+        for member_merge in merge.member_merges.filter(undone_at__isnull=True):
+            unmerge(actor=actor, merge=member_merge)
+        for person_id, relationship in snapshot["moved"]:
+            _move_member(person_id, duplicate, relationship)
+        for household, values in (
+            (survivor, snapshot["survivor"]),
+            (duplicate, snapshot["merged"]),
+        ):
+            household = Household.objects.select_for_update().get(pk=household.pk)
+            for field, value in values.items():
+                if field == "displaced_on" and value:
+                    value = date.fromisoformat(value)
+                setattr(household, field, value)
+            household.version = F("version") + 1
+            household.save()
+        merge.undone_at, merge.undone_by = timezone.now(), actor
+        merge.save(update_fields=["undone_at", "undone_by"])
+        record(
+            actor=actor,
+            action="dedup.unmerge_household",
+            target=survivor,
+            changes={"merged_household": [duplicate.code, None]},
         )
     return merge

@@ -24,7 +24,7 @@ from jigi.dedup import selectors, services
 from jigi.dedup.forms import DecisionForm, MergeForm, PairFilterForm, ThresholdsForm
 from jigi.dedup.labels import shown
 from jigi.dedup.models import CandidatePair
-from jigi.registry.models import Individual
+from jigi.registry.models import Household, Individual
 
 
 def _user(request: HttpRequest, perm: str = Perm.DEDUP_REVIEW) -> User:
@@ -133,8 +133,59 @@ def pair_detail(request: HttpRequest, pair_id: int) -> HttpResponse:
         "decision_form": DecisionForm(),
         "merge_form": MergeForm(),
         "can_merge": Individual.Status.MERGED not in (pair.left.status, pair.right.status),
+        "household_pairs": _household_pairs(pair),
     }
     return render(request, "dedup/pair.html", context)
+
+
+def _household_pairs(pair: CandidatePair) -> list[tuple[Individual, Individual]]:
+    """Members the run pairs between the two records' households (when they differ)."""
+    left, right = pair.left.household, pair.right.household
+    if left.pk == right.pk or Household.Status.MERGED in (left.status, right.status):
+        return []
+    return services.member_pairs(left, right)
+
+
+@login_required
+@require_POST
+@domain_errors
+def pair_merge_households(request: HttpRequest, pair_id: int) -> HttpResponse:
+    user = _user(request)
+    pair = selectors.get_pair(user, pair_id)
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choisissez le ménage conservé."))
+        return redirect("dedup:pair", pair.pk)
+    left, right = pair.left.household, pair.right.household
+    survivor, duplicate = (
+        (left, right) if form.cleaned_data["survivor"] == "left" else (right, left)
+    )
+    try:
+        services.merge_households(actor=user, survivor=survivor, duplicate=duplicate)
+    except (InvalidInput, Conflict) as exc:
+        messages.error(request, str(exc))
+        return redirect("dedup:pair", pair.pk)
+    messages.success(
+        request,
+        _("Le ménage %(duplicate)s est fusionné dans %(survivor)s. La fusion peut être annulée.")
+        % {"duplicate": duplicate.code, "survivor": survivor.code},
+    )
+    return redirect(_next_in_queue(user, pair))
+
+
+@login_required
+@require_POST
+@domain_errors
+def household_merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
+    user = _user(request)
+    merge = selectors.get_household_merge(user, merge_id)
+    try:
+        services.unmerge_households(actor=user, merge=merge)
+    except Conflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Fusion des ménages annulée : les deux ménages sont rétablis."))
+    return redirect("dedup:merges")
 
 
 @login_required
@@ -200,7 +251,9 @@ def pair_merge(request: HttpRequest, pair_id: int) -> HttpResponse:
 def merge_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     page = paginate(request, selectors.merges_for(user))
-    return render(request, "dedup/merges.html", {"page": page, "filters": request.GET})
+    households = selectors.household_merges_for(user)[:50]
+    context = {"page": page, "filters": request.GET, "households": households}
+    return render(request, "dedup/merges.html", context)
 
 
 @login_required

@@ -173,3 +173,49 @@ def test_thresholds_are_set_by_administrators_only(
         services.set_thresholds(actor=administrator, review=0.9, almost_certain=0.6)
     with pytest.raises(Forbidden):
         services.set_thresholds(actor=programme_officer_kayes, review=0.5, almost_certain=0.95)
+
+
+def test_merging_households_merges_paired_members_moves_the_others_and_undoes_exactly(
+    register: tuple[Household, ...], administrator: User, programme_officer_kayes: User
+) -> None:
+    first, again, _other = register
+    services.run_dedup(actor=administrator)
+    extra = IndividualFactory.create(
+        household=again, given_names="Kadiatou", family_name="Tarawele", sex="F",
+        birth_date=date(2019, 6, 1), relationship="child",
+    )  # fmt: skip
+    Household.objects.filter(pk=again.pk).update(roof="straw")
+    again.refresh_from_db()
+    before = {
+        person.pk: (person.household_id, person.relationship, person.status)
+        for person in Individual.objects.filter(household__in=[first, again])
+    }
+
+    pairs = services.member_pairs(first, again)
+    assert {(kept.given_names, other.given_names) for kept, other in pairs} >= {
+        ("Mamadou", "Mahamadou"),
+        ("Fatoumata", "Fatoumata"),
+    }
+    done = services.merge_households(actor=programme_officer_kayes, survivor=first, duplicate=again)
+    first.refresh_from_db()
+    again.refresh_from_db()
+    assert again.status == Household.Status.MERGED
+    assert first.roof == "straw"  # a blank filled from the duplicate
+    extra.refresh_from_db()
+    assert extra.household_id == first.pk  # not found in the first household: moved into it
+    living = first.members.filter(status=Individual.Status.ALIVE)
+    assert living.filter(relationship="head").count() == 1
+    assert done.member_merges.count() == len(pairs)
+    # The search finds the moved member under the household they joined.
+    assert extra.name_tokens.filter(household=first).exists()
+
+    services.unmerge_households(actor=programme_officer_kayes, merge=done)
+    after = {
+        person.pk: (person.household_id, person.relationship, person.status)
+        for person in Individual.objects.filter(pk__in=before)
+    }
+    assert after == before
+    first.refresh_from_db()
+    again.refresh_from_db()
+    assert (first.roof, again.status) == ("", Household.Status.ACTIVE)
+    assert extra.name_tokens.filter(household=again).exists()

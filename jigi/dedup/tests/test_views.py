@@ -106,3 +106,25 @@ def test_the_model_page_shows_parameters_and_lets_administrators_set_thresholds(
     started = admin.post(reverse("dedup:run"))
     assert started.status_code == 302
     assert "/jobs/" in started["Location"]
+
+
+def test_merge_whole_households_from_the_pair_page_then_undo(
+    run: None, programme_officer_kayes: User
+) -> None:
+    from jigi.dedup.models import CandidatePair, HouseholdMerge
+
+    client = signed_in(programme_officer_kayes)
+    candidate = CandidatePair.objects.get(left__given_names="Mamadou")
+    page = client.get(reverse("dedup:pair", args=[candidate.pk])).content.decode()
+    assert "Fusionner les deux ménages" in page
+    client.post(reverse("dedup:pair_merge_households", args=[candidate.pk]), {"survivor": "left"})
+    merged = candidate.right.household
+    merged.refresh_from_db()
+    assert merged.status == Household.Status.MERGED
+    done = HouseholdMerge.objects.get()
+    listing = client.get(reverse("dedup:merges")).content.decode()
+    assert "Annuler la fusion des ménages" in listing
+    client.post(reverse("dedup:household_merge_undo", args=[done.pk]))
+    merged.refresh_from_db()
+    assert merged.status == Household.Status.ACTIVE
+    assert Individual.objects.filter(status=Individual.Status.MERGED).count() == 0
