@@ -14,7 +14,7 @@ from jigi.dedup.linkage import PersonRecord
 from jigi.registry.models import IdentityDocument, Individual
 from jigi.registry.rules import normalise_document_number
 from jigi.registry.schemas import HouseholdIn
-from jigi.registry.selectors import get_member_for
+from jigi.registry.selectors import get_household_for, get_member_for
 
 router = Router(tags=["duplicates"])
 
@@ -164,3 +164,36 @@ def merge(request: HttpRequest, payload: MergeIn) -> Status[Any]:
 def undo_merge(request: HttpRequest, merge_id: int) -> Any:
     user = _user(request)
     return services.unmerge(actor=user, merge=selectors.get_merge(user, merge_id))
+
+
+class HouseholdMergeIn(Schema):
+    survivor: str = Field(..., description="code of the household kept")
+    duplicate: str = Field(..., description="code of the household folded into it")
+
+
+class HouseholdMergeOut(Schema):
+    id: int
+    survivor: str = Field(..., alias="survivor.code")
+    merged: str = Field(..., alias="merged.code")
+    undone_at: Any = None
+
+
+@router.post("/duplicates/household-merges", response={201: HouseholdMergeOut})
+def merge_households(request: HttpRequest, payload: HouseholdMergeIn) -> Status[Any]:
+    """Fold a household registered twice into the other: the members the last run paired are
+    merged, the others join the household kept (undo with `…/{id}/undo`)."""
+    user = _user(request)
+    done = services.merge_households(
+        actor=user,
+        survivor=get_household_for(user, payload.survivor),
+        duplicate=get_household_for(user, payload.duplicate),
+    )
+    return Status(201, done)
+
+
+@router.post("/duplicates/household-merges/{merge_id}/undo", response=HouseholdMergeOut)
+def undo_household_merge(request: HttpRequest, merge_id: int) -> Any:
+    user = _user(request)
+    return services.unmerge_households(
+        actor=user, merge=selectors.get_household_merge(user, merge_id)
+    )

@@ -114,3 +114,23 @@ def test_a_bad_phone_is_refused_naming_the_member(trained: None, enumerator_kaye
     )
     assert response.status_code == 422
     assert "members.0.phone" in response.json()["errors"]
+
+
+def test_households_merged_and_unmerged_over_the_api(
+    trained: None, register: tuple[Household, ...], programme_officer_kayes: User
+) -> None:
+    first, again, _other = register
+    client = signed_in(programme_officer_kayes)
+    created = client.post(
+        "/api/v1/duplicates/household-merges",
+        {"survivor": first.code, "duplicate": again.code},
+        content_type="application/json",
+    )
+    assert created.status_code == 201
+    assert created.json()["merged"] == again.code
+    again.refresh_from_db()
+    assert again.status == Household.Status.MERGED
+    undone = client.post(f"/api/v1/duplicates/household-merges/{created.json()['id']}/undo")
+    assert undone.status_code == 200
+    again.refresh_from_db()
+    assert again.status == Household.Status.ACTIVE
