@@ -85,7 +85,8 @@ def _person_frame(records: Iterable[PersonRecord]) -> pd.DataFrame:
         commune = record.commune or None
         for name, value in (
             ("unique_id", record.unique_id),
-            ("household_id", record.household_id),
+            # as text: ids of new households ("new") sit beside the register's numbers
+            ("household_id", None if record.household_id is None else str(record.household_id)),
             ("given_fold", fold(record.given_names) or None),
             ("family_fold", fold(record.family_name) or None),
             ("given_key", given or None),

@@ -394,8 +394,9 @@ def check_household(
     if not candidates:
         return [], 0
     households = Individual.objects.filter(pk__in=candidates).values("household_id")
+    # Ids as text on both sides: the new household has none yet ("new").
     existing = [
-        replace(person, unique_id=str(person.unique_id))
+        replace(person, unique_id=str(person.unique_id), household_id=str(person.household_id))
         for person in register_records(Individual.objects.filter(household__in=households))
     ]
     frame = linkage.person_frame([*existing, *new])

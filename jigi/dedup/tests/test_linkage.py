@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from jigi.dedup import linkage, names
 from jigi.dedup.linkage import PersonRecord
@@ -60,3 +60,21 @@ def test_records_with_almost_nothing_are_not_checked() -> None:
     kept, refused = checkable(records)
     assert [person.unique_id for person in kept] == ["a", "b"]
     assert refused == 2
+
+
+def test_a_new_household_beside_many_registered_ones_is_scored() -> None:
+    # Numeric household ids of the register beside the new household's "new": the frame holds
+    # them as text, or DuckDB may type the column from a sample of numbers and fail on "new".
+    registered = [
+        PersonRecord(
+            str(index), index, "Awa", "Traoré", "F",
+            date(1930, 3, 2) + timedelta(days=3 * index), commune=f"ML{index % 400:06d}",
+        )
+        for index in range(20_000)
+    ]  # fmt: skip
+    new = PersonRecord("new-0", "new", "Awa", "Traore", "F", date(1930, 3, 23), commune="ML000007")
+    frame = linkage.person_frame([*registered, new])
+    assert set(map(type, frame["household_id"])) == {str}
+    pairs = linkage.predict(frame, linkage.baseline(), threshold=0.5)
+    found = {(str(a), str(b)) for a, b in zip(pairs.unique_id_l, pairs.unique_id_r, strict=True)}
+    assert found == {("7", "new-0")}  # the same person; her namesakes born other days are not
