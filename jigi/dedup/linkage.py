@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -414,6 +415,20 @@ def predict(frame: pd.DataFrame, model: dict[str, Any], *, threshold: float) -> 
     settings_ = {**model, "retain_intermediate_calculation_columns": True}
     pairs = linker_for(frame, settings_).inference.predict(threshold_match_probability=threshold)
     return one_person_per_household(pairs.as_pandas_dataframe())
+
+
+def match_new(
+    register: pd.DataFrame, new: pd.DataFrame, model: dict[str, Any], *, threshold: float
+) -> pd.DataFrame:
+    """Pairs between ``new`` records and ``register`` records only (the instant check): every
+    new record is scored against every register record given, none of those among themselves."""
+    settings_ = {**model, "retain_intermediate_calculation_columns": True}
+    weight = math.log2(threshold / (1 - threshold)) if 0 < threshold < 1 else -40.0
+    found = linker_for(register, settings_).inference.find_matches_to_new_records(
+        new, blocking_rules=[], match_weight_threshold=weight
+    )
+    pairs = found.as_pandas_dataframe()
+    return one_person_per_household(pairs[pairs["match_probability"] >= threshold])
 
 
 def predict_on_spark(

@@ -338,10 +338,10 @@ class PossibleDuplicate:
 
 
 def _candidate_ids(people: list[PersonRecord]) -> set[int]:
-    """Register individuals sharing a phone, a NINA, or a spelling of both names in the region.
-
-    These queries follow the batch run's blocking through the register's indexes (phone,
-    document number, name words), so one household is checked without reading the register.
+    """Register individuals the batch run could pair with one of ``people``: a shared phone or
+    NINA anywhere, or a spelling of both names in the same commune, or in the same region with
+    the same birth year. The queries go through the register's indexes (phone, document
+    number, name words), so one household is checked without reading the register.
     """
     phones = {person.phone for person in people if person.phone}
     ninas = {person.nina for person in people if person.nina}
@@ -360,13 +360,15 @@ def _candidate_ids(people: list[PersonRecord]) -> set[int]:
         given, family = spellings(person.given_names), spellings(person.family_name)
         if not (given and family):
             continue
-        region = person.commune[:4]
-        named = (
-            Individual.objects.filter(pk__in=_with_word(given))
-            .filter(pk__in=_with_word(family))
-            .filter(prefix_q("household__commune__pcode", region))
+        named = Individual.objects.filter(pk__in=_with_word(given)).filter(
+            pk__in=_with_word(family)
         )
-        found.update(named.values_list("pk", flat=True)[:CANDIDATES])
+        nearby = Q(household__commune_id=person.commune)
+        if person.birth_date:
+            nearby |= prefix_q("household__commune__pcode", person.commune[:4]) & Q(
+                birth_date__year=person.birth_date.year
+            )
+        found.update(named.filter(nearby).values_list("pk", flat=True)[:CANDIDATES])
     return found
 
 
@@ -394,13 +396,17 @@ def check_household(
     if not candidates:
         return [], 0
     households = Individual.objects.filter(pk__in=candidates).values("household_id")
-    # Ids as text on both sides: the new household has none yet ("new").
+    # Ids as text on both sides: the new records' are "new-0", "new-1"…
     existing = [
-        replace(person, unique_id=str(person.unique_id), household_id=str(person.household_id))
+        replace(person, unique_id=str(person.unique_id))
         for person in register_records(Individual.objects.filter(household__in=households))
     ]
-    frame = linkage.person_frame([*existing, *new])
-    pairs = linkage.predict(frame, model.settings, threshold=thresholds().review)
+    pairs = linkage.match_new(
+        linkage.person_frame(existing),
+        linkage.person_frame(new),
+        model.settings,
+        threshold=thresholds().review,
+    )
     labels = _comparison_labels(model.settings)
     matches: dict[tuple[int, int], tuple[float, dict[str, list[Any]]]] = {}
     for row in pairs.itertuples(index=False):
