@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import json
 import math
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 import splink.blocking_rule_library as brl
 import splink.comparison_level_library as cll
@@ -417,18 +420,50 @@ def predict(frame: pd.DataFrame, model: dict[str, Any], *, threshold: float) -> 
     return one_person_per_household(pairs.as_pandas_dataframe())
 
 
-def match_new(
-    register: pd.DataFrame, new: pd.DataFrame, model: dict[str, Any], *, threshold: float
-) -> pd.DataFrame:
-    """Pairs between ``new`` records and ``register`` records only (the instant check): every
-    new record is scored against every register record given, none of those among themselves."""
-    settings_ = {**model, "retain_intermediate_calculation_columns": True}
-    weight = math.log2(threshold / (1 - threshold)) if 0 < threshold < 1 else -40.0
-    found = linker_for(register, settings_).inference.find_matches_to_new_records(
-        new, blocking_rules=[], match_weight_threshold=weight
-    )
-    pairs = found.as_pandas_dataframe()
-    return one_person_per_household(pairs[pairs["match_probability"] >= threshold])
+class InstantMatcher:
+    """Scores new records against a few register records (the instant check).
+
+    Building a Splink linker parses the whole model (a fifth of a second); one linker per
+    model is kept in the process and only its input table is swapped for each check, under a
+    lock since the web server answers in threads.
+    """
+
+    TABLE = "jigi_register_candidates"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key = ""
+        self._linker: Linker | None = None
+        self._connection: Any = None
+
+    def match(
+        self, register: pd.DataFrame, new: pd.DataFrame, model: dict[str, Any], *, threshold: float
+    ) -> pd.DataFrame:
+        """Pairs between ``new`` records and ``register`` records only: every new record is
+        scored against every register record given, none of those among themselves."""
+        key = hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()
+        weight = math.log2(threshold / (1 - threshold)) if 0 < threshold < 1 else -40.0
+        with self._lock:
+            if self._linker is None or key != self._key:
+                self._connection = duckdb.connect()
+                self._connection.register(self.TABLE, register)
+                settings_ = {**model, "retain_intermediate_calculation_columns": True}
+                self._linker = Linker(
+                    self.TABLE, settings_, db_api=DuckDBAPI(connection=self._connection)
+                )
+                self._key = key
+            else:
+                self._connection.register(self.TABLE, register)
+                self._linker.table_management.invalidate_cache()
+            found = self._linker.inference.find_matches_to_new_records(
+                new, blocking_rules=[], match_weight_threshold=weight
+            )
+            pairs = found.as_pandas_dataframe()
+            found.drop_table_from_database_and_remove_from_cache()
+        return one_person_per_household(pairs[pairs["match_probability"] >= threshold])
+
+
+INSTANT = InstantMatcher()
 
 
 def predict_on_spark(

@@ -26,7 +26,6 @@ from jigi.audit.services import record
 from jigi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jigi.core.jobs import Progress, job_kind, start_job
 from jigi.core.models import Job
-from jigi.core.text import prefix_q
 from jigi.dedup import linkage
 from jigi.dedup.linkage import PersonRecord
 from jigi.dedup.models import (
@@ -39,7 +38,7 @@ from jigi.dedup.models import (
     Thresholds,
 )
 from jigi.dedup.names import spellings
-from jigi.dedup.selectors import active_model, current_run, register_records
+from jigi.dedup.selectors import active_model, current_run, household_records, register_records
 from jigi.registry.models import Household, IdentityDocument, Individual, NamePair, NameToken
 
 Actor = User | None  # None: the system (CLI, jobs started by the system)
@@ -337,43 +336,45 @@ class PossibleDuplicate:
     comparisons: dict[str, list[Any]]
 
 
-def _candidate_ids(people: list[PersonRecord]) -> set[int]:
-    """Register individuals the batch run could pair with one of ``people``: a shared phone or
-    NINA anywhere, or a spelling of both names in the same commune, or in the same region with
-    the same birth year. The queries go through the register's indexes (phone, document
-    number, name words), so one household is checked without reading the register.
+def _candidate_households(people: list[PersonRecord], commune: str) -> list[int]:
+    """Households of the register the batch run could pair with one of ``people``: a member
+    sharing a phone or a NINA anywhere, or a spelling of both names in the same commune.
+
+    The queries go through the register's indexes (phone, document number, name words with
+    their household), so one household is checked without reading the register; pairs across
+    communes on names alone are left to the batch run.
     """
     phones = {person.phone for person in people if person.phone}
     ninas = {person.nina for person in people if person.nina}
     found: set[int] = set()
     if phones:
         found.update(
-            Individual.objects.filter(phone__in=phones).values_list("pk", flat=True)[:CANDIDATES]
+            Individual.objects.filter(phone__in=phones)
+            .order_by()
+            .values_list("household_id", flat=True)[:CANDIDATES]
         )
     if ninas:
         found.update(
-            IdentityDocument.objects.filter(number_normalised__in=ninas).values_list(
-                "individual_id", flat=True
-            )[:CANDIDATES]
+            IdentityDocument.objects.filter(number_normalised__in=ninas)
+            .order_by()
+            .values_list("individual__household_id", flat=True)[:CANDIDATES]
         )
-    for person in people:
-        given, family = spellings(person.given_names), spellings(person.family_name)
-        if not (given and family):
-            continue
-        named = Individual.objects.filter(pk__in=_with_word(given)).filter(
-            pk__in=_with_word(family)
+    # The register's name-pair index holds every ordered pair of a person's name words, so
+    # "given family" finds swapped names too; the class's spellings catch the variants.
+    pairs = {
+        f"{given} {family}"
+        for person in people
+        for given in spellings(person.given_names)
+        for family in spellings(person.family_name)
+        if given != family
+    }
+    if pairs:
+        found.update(
+            NamePair.objects.filter(pair__in=pairs, household__commune_id=commune)
+            .order_by()
+            .values_list("household_id", flat=True)[:CANDIDATES]
         )
-        nearby = Q(household__commune_id=person.commune)
-        if person.birth_date:
-            nearby |= prefix_q("household__commune__pcode", person.commune[:4]) & Q(
-                birth_date__year=person.birth_date.year
-            )
-        found.update(named.filter(nearby).values_list("pk", flat=True)[:CANDIDATES])
-    return found
-
-
-def _with_word(words: set[str]) -> Any:
-    return NameToken.objects.filter(token__in=words).values("individual_id")
+    return sorted(found)
 
 
 def check_household(
@@ -392,16 +393,14 @@ def check_household(
         replace(person, unique_id=f"new-{index}", household_id="new", commune=commune)
         for index, person in enumerate(members)
     ]
-    candidates = _candidate_ids(new)
-    if not candidates:
+    households = _candidate_households(new, commune)
+    if not households:
         return [], 0
-    households = Individual.objects.filter(pk__in=candidates).values("household_id")
     # Ids as text on both sides: the new records' are "new-0", "new-1"…
     existing = [
-        replace(person, unique_id=str(person.unique_id))
-        for person in register_records(Individual.objects.filter(household__in=households))
+        replace(person, unique_id=str(person.unique_id)) for person in household_records(households)
     ]
-    pairs = linkage.match_new(
+    pairs = linkage.INSTANT.match(
         linkage.person_frame(existing),
         linkage.person_frame(new),
         model.settings,
