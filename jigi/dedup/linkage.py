@@ -420,6 +420,33 @@ def predict(frame: pd.DataFrame, model: dict[str, Any], *, threshold: float) -> 
     return one_person_per_household(pairs.as_pandas_dataframe())
 
 
+def clusters(pairs: pd.DataFrame, *, threshold: float) -> dict[str, int]:
+    """Connected groups of records linked by pairs at or above ``threshold`` (Splink's
+    clustering): record id (as text) → cluster number, for records in a pair only."""
+    from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+    if pairs.empty:
+        return {}
+    edges = pd.DataFrame(
+        {
+            "unique_id_l": pairs["unique_id_l"].astype(str),
+            "unique_id_r": pairs["unique_id_r"].astype(str),
+            "match_probability": pairs["match_probability"],
+        }
+    )
+    nodes = pd.DataFrame(
+        {"unique_id": pd.unique(pd.concat([edges["unique_id_l"], edges["unique_id_r"]]))}
+    )
+    found = cluster_pairwise_predictions_at_threshold(
+        nodes, edges, DuckDBAPI(), "unique_id", threshold_match_probability=threshold
+    ).as_pandas_dataframe()
+    numbers = {name: number for number, name in enumerate(sorted(set(found["cluster_id"])), 1)}
+    return {
+        str(record): numbers[cluster]
+        for record, cluster in zip(found["unique_id"], found["cluster_id"], strict=True)
+    }
+
+
 class InstantMatcher:
     """Scores new records against a few register records (the instant check).
 

@@ -233,6 +233,8 @@ def run_dedup(*, actor: Actor, progress: Progress | None = None, job: Job | None
             else pd.DataFrame()
         )
         region = dict(zip(frame["unique_id"], frame["region"].fillna(""), strict=True))
+        # People linked "almost certainly", directly or through others, share a cluster.
+        cluster = linkage.clusters(pairs, threshold=limits.almost_certain)
         labels = _comparison_labels(model.settings)
         candidates = []
         for row in pairs.itertuples(index=False):
@@ -249,6 +251,7 @@ def run_dedup(*, actor: Actor, progress: Progress | None = None, job: Job | None
                     else CandidatePair.Band.REVIEW,
                     comparisons=_explain(row, labels),
                     region=region.get(left, ""),
+                    cluster=cluster.get(str(left)),
                 )
             )
         if progress:

@@ -42,6 +42,11 @@ def test_a_run_finds_the_household_registered_twice(
     assert not any("Coulibaly" in left or "Coulibaly" in right for left, right in found)
     pair = run.candidates.get(left__given_names="Mamadou")
     assert pair.comparisons["names"][0] == "Mêmes noms, variantes d'orthographe"
+    # Each person registered twice is one cluster of its own.
+    spouse = run.candidates.get(left__given_names="Fatoumata", left__family_name="Traoré")
+    assert pair.cluster is not None
+    assert spouse.cluster is not None
+    assert pair.cluster != spouse.cluster
     assert AuditEntry.objects.filter(action="dedup.run").exists()
 
 
