@@ -42,12 +42,11 @@ from jigi.dedup.selectors import active_model, current_run, household_records, r
 from jigi.registry.models import Household, IdentityDocument, Individual, NamePair, NameToken
 
 Actor = User | None  # None: the system (CLI, jobs started by the system)
-log = logging.getLogger(__name__)
 for noisy in ("splink", "splink.internals"):
     logging.getLogger(noisy).setLevel(logging.ERROR)
 
 WRITE_CHUNK = 2_000
-CANDIDATES = 2_000  # most register individuals one query of the instant check brings back
+CANDIDATES = 2_000  # most households one query of the instant check brings back
 
 
 def _require(actor: Actor, perm: str) -> None:

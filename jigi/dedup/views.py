@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -214,8 +215,6 @@ def pair_decide(request: HttpRequest, pair_id: int) -> HttpResponse:
 
 
 def _next_in_queue(user: User, pair: CandidatePair) -> str:
-    from django.urls import reverse
-
     _run, pending = selectors.candidate_pairs(user, selectors.PairFilters())
     following = pending.exclude(pk=pair.pk).first()
     return reverse("dedup:pair", args=[following.pk]) if following else reverse("dedup:queue")
