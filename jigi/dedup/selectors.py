@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from math import log2
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -180,8 +181,6 @@ class ComparisonView:
 
 def model_parameters(model: LinkageModel) -> list[ComparisonView]:
     """The model's comparisons and, per level, m, u and the match weight log2(m/u)."""
-    from math import log2
-
     views = []
     for comparison in model.settings.get("comparisons", []):
         levels = []
