@@ -48,6 +48,23 @@ LABELS: dict[str, Promise] = {
 }
 
 
+# Splink saves each comparison's description as its class name: they are named by column.
+COMPARISONS: dict[str, Promise] = {
+    "names": _("Prénoms et nom"),
+    "birth": _("Date de naissance"),
+    "sex": _("Sexe"),
+    "phone": _("Téléphone"),
+    "nina": _("NINA / pièce d'identité"),
+    "place": _("Lieu"),
+    "household": _("Ménage (membres en commun)"),
+}
+
+
+def comparison_name(column: str) -> str:
+    """What a comparison (by its output column) is called in the active language."""
+    return str(COMPARISONS.get(column, column))
+
+
 def shown(label: str) -> str:
     """``label`` in the active language (unknown labels as stored)."""
     return str(LABELS.get(label, label))

@@ -23,7 +23,7 @@ from jigi.core.http import add_errors_to_form, domain_errors, paginate
 from jigi.core.models import AdminArea
 from jigi.dedup import selectors, services
 from jigi.dedup.forms import DecisionForm, MergeForm, PairFilterForm, ThresholdsForm
-from jigi.dedup.labels import shown
+from jigi.dedup.labels import comparison_name, shown
 from jigi.dedup.models import CandidatePair
 from jigi.registry.models import Household, Individual
 
@@ -104,12 +104,8 @@ def _waterfall(pair: CandidatePair) -> tuple[float, list[Step]]:
     """The prior and each comparison's weight, as bars for the pair's page."""
     prior_probability = pair.run.model.settings.get("probability_two_random_records_match", 1e-4)
     prior = log2(prior_probability / (1 - prior_probability))
-    descriptions = {
-        c["output_column_name"]: c.get("comparison_description", c["output_column_name"])
-        for c in pair.run.model.settings.get("comparisons", [])
-    }
     steps = [
-        Step(shown(descriptions.get(name, name)), shown(level), weight or 0.0, 0)
+        Step(comparison_name(name), shown(level), weight or 0.0, 0)
         for name, (level, weight) in pair.comparisons.items()
     ]
     widest = max(abs(prior), *(abs(step.weight) for step in steps)) or 1.0
