@@ -205,6 +205,11 @@ def instant() -> list[float]:
             register_households_bulk(actor=None, households=chunk)
             chunk = []
     register_households_bulk(actor=None, households=chunk)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":  # statistics, as autovacuum keeps them on a live register
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     print(f"  register loaded in {time.perf_counter() - started:.0f} s", flush=True)
     started = time.perf_counter()
     services.train_model(actor=None)

@@ -16,7 +16,7 @@ from jigi.core.errors import NotFound
 from jigi.core.text import prefix_q
 from jigi.dedup.linkage import PersonRecord
 from jigi.dedup.models import CandidatePair, Decision, HouseholdMerge, LinkageModel, Merge, Run
-from jigi.registry.models import IdentityDocument, Individual
+from jigi.registry.models import Household, IdentityDocument, Individual
 
 CHUNK = 20_000
 
@@ -69,10 +69,13 @@ def household_records(household_ids: list[int]) -> list[PersonRecord]:
         .order_by()
         .values_list(
             "pk", "household_id", "given_names", "family_name", "sex", "birth_date",
-            "birth_precision", "phone", "household__commune__pcode", "status",
+            "birth_precision", "phone", "status",
         )
     )  # fmt: skip
-    rows = [row[:-1] for row in people if row[-1] == Individual.Status.ALIVE]
+    communes = dict(
+        Household.objects.filter(pk__in=household_ids).order_by().values_list("pk", "commune_id")
+    )
+    rows = [(*row[:-1], communes[row[1]]) for row in people if row[-1] == Individual.Status.ALIVE]
     # By individual only: with the kind in the query SQLite walks every NINA of the register.
     documents = IdentityDocument.objects.filter(individual_id__in=[row[0] for row in rows])
     ninas = {
