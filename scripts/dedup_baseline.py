@@ -9,34 +9,18 @@ generator's field patterns); u values are re-learnt on each register when the mo
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jigi.dedup.linkage import BASELINE, PersonRecord, person_frame, train  # noqa: E402
+from jigi.dedup.evaluation import synth_records  # noqa: E402
+from jigi.dedup.linkage import BASELINE, person_frame, train  # noqa: E402
 
 
 def main(path: str) -> None:
-    with open(path, encoding="utf-8", newline="") as handle:
-        records = [
-            PersonRecord(
-                unique_id=row["record_id"],
-                household_id=row["household_id"],
-                given_names=row["given_names"],
-                family_name=row["family_name"],
-                sex=row["sex"],
-                birth_date=date.fromisoformat(row["birth_date"]) if row["birth_date"] else None,
-                birth_estimated=row["birth_precision"] != "exact",
-                phone=row["phone"],
-                nina=row["nina"],
-                commune=row["commune_pcode"],
-            )
-            for row in csv.DictReader(handle)
-        ]
+    records, _truth = synth_records(Path(path))
     frame = person_frame(records)
     model = train(frame)
     BASELINE.write_text(json.dumps(model, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

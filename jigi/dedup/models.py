@@ -161,11 +161,9 @@ class Decision(models.Model):
         return f"{self.left_id} ~ {self.right_id}: {self.verdict}"
 
 
-class Merge(models.Model):
-    """``merged`` folded into ``survivor``; ``snapshot`` restores both exactly on un-merge."""
+class Undoable(models.Model):
+    """What every merge keeps: the snapshot that undoes it, who merged and who undid it, when."""
 
-    survivor = models.ForeignKey(Individual, on_delete=models.PROTECT, related_name="+")
-    merged = models.ForeignKey(Individual, on_delete=models.PROTECT, related_name="+")
     snapshot = models.JSONField()
     merged_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -181,7 +179,20 @@ class Merge(models.Model):
     undone_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering: ClassVar = ["-merged_at"]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.survivor_id}"  # type: ignore[attr-defined]
+
+
+class Merge(Undoable):
+    """``merged`` folded into ``survivor``; ``snapshot`` restores both exactly on un-merge."""
+
+    survivor = models.ForeignKey(Individual, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Individual, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(Undoable.Meta):
         verbose_name = _("fusion")
         constraints: ClassVar = [
             models.UniqueConstraint(
@@ -189,33 +200,16 @@ class Merge(models.Model):
             )
         ]
 
-    def __str__(self) -> str:
-        return f"{self.merged_id} → {self.survivor_id}"
 
-
-class HouseholdMerge(models.Model):
+class HouseholdMerge(Undoable):
     """Household ``merged`` folded into ``survivor``: matched members merged one by one (their
     ``Merge`` rows), the others moved; ``snapshot`` restores everything on un-merge."""
 
     survivor = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
     merged = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
     member_merges = models.ManyToManyField(Merge, related_name="+", blank=True)
-    snapshot = models.JSONField()
-    merged_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    merged_at = models.DateTimeField(auto_now_add=True)
-    undone_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    undone_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering: ClassVar = ["-merged_at"]
+    class Meta(Undoable.Meta):
         verbose_name = _("fusion de ménages")
         constraints: ClassVar = [
             models.UniqueConstraint(
@@ -224,6 +218,3 @@ class HouseholdMerge(models.Model):
                 name="dedup_household_merged_once",
             )
         ]
-
-    def __str__(self) -> str:
-        return f"{self.merged_id} → {self.survivor_id}"

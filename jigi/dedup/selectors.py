@@ -21,20 +21,39 @@ from jigi.registry.models import Household, IdentityDocument, Individual
 CHUNK = 20_000
 
 
-def register_records(individuals: QuerySet[Individual] | None = None) -> Iterator[PersonRecord]:
-    """Living individuals as the model sees them, streamed in chunks of ids."""
-    queryset = individuals if individuals is not None else Individual.objects.all()
-    queryset = queryset.filter(status=Individual.Status.ALIVE)
+# What the model reads of an individual, in the order `_record` takes it.
+RECORD_FIELDS = (
+    "pk", "household_id", "given_names", "family_name", "sex", "birth_date", "birth_precision",
+    "phone",
+)  # fmt: skip
+
+
+def _record(row: tuple[Any, ...], commune: str, ninas: dict[int, str]) -> PersonRecord:
+    pk, household, given, family, sex, birth, precision, phone = row
+    return PersonRecord(
+        unique_id=pk,
+        household_id=household,
+        given_names=given,
+        family_name=family,
+        sex=sex,
+        birth_date=birth,
+        birth_estimated=precision != Individual.BirthPrecision.EXACT,
+        phone=phone,
+        nina=ninas.get(pk, ""),
+        commune=commune,
+    )
+
+
+def register_records() -> Iterator[PersonRecord]:
+    """Living individuals of the register as the model sees them, streamed in chunks of ids."""
+    living = Individual.objects.filter(status=Individual.Status.ALIVE)
     last = 0
     while True:
         rows = list(
-            queryset.filter(pk__gt=last)
+            living.filter(pk__gt=last)
             .order_by("pk")
-            .values_list(
-                "pk", "household_id", "given_names", "family_name", "sex", "birth_date",
-                "birth_precision", "phone", "household__commune__pcode",
-            )[:CHUNK]
-        )  # fmt: skip
+            .values_list(*RECORD_FIELDS, "household__commune__pcode")[:CHUNK]
+        )
         if not rows:
             return
         ninas = dict(
@@ -44,38 +63,25 @@ def register_records(individuals: QuerySet[Individual] | None = None) -> Iterato
                 individual_id__lte=rows[-1][0],
             ).values_list("individual_id", "number_normalised")
         )
-        for pk, household, given, family, sex, birth, precision, phone, commune in rows:
-            yield PersonRecord(
-                unique_id=pk,
-                household_id=household,
-                given_names=given,
-                family_name=family,
-                sex=sex,
-                birth_date=birth,
-                birth_estimated=precision != Individual.BirthPrecision.EXACT,
-                phone=phone,
-                nina=ninas.get(pk, ""),
-                commune=commune,
-            )
+        for row in rows:
+            yield _record(row[:-1], row[-1], ninas)
         last = rows[-1][0]
 
 
 def household_records(household_ids: list[int]) -> list[PersonRecord]:
     """Every living member of a few households, in indexed queries (the instant check)."""
-    # Filtered on the household alone, unordered: with the status or the model's default order
-    # in the query, SQLite's planner may walk a whole index of the register instead.
-    people = (
-        Individual.objects.filter(household_id__in=household_ids)
+    # Filtered on the household alone, unordered: with the status, a join or the model's
+    # default order in the query, planners may walk a whole index of the register instead.
+    rows = [
+        row[:-1]
+        for row in Individual.objects.filter(household_id__in=household_ids)
         .order_by()
-        .values_list(
-            "pk", "household_id", "given_names", "family_name", "sex", "birth_date",
-            "birth_precision", "phone", "status",
-        )
-    )  # fmt: skip
+        .values_list(*RECORD_FIELDS, "status")
+        if row[-1] == Individual.Status.ALIVE
+    ]
     communes = dict(
         Household.objects.filter(pk__in=household_ids).order_by().values_list("pk", "commune_id")
     )
-    rows = [(*row[:-1], communes[row[1]]) for row in people if row[-1] == Individual.Status.ALIVE]
     # By individual only: with the kind in the query SQLite walks every NINA of the register.
     documents = IdentityDocument.objects.filter(individual_id__in=[row[0] for row in rows])
     ninas = {
@@ -85,21 +91,7 @@ def household_records(household_ids: list[int]) -> list[PersonRecord]:
         )
         if kind == IdentityDocument.Kind.NINA
     }
-    return [
-        PersonRecord(
-            unique_id=pk,
-            household_id=household,
-            given_names=given,
-            family_name=family,
-            sex=sex,
-            birth_date=birth,
-            birth_estimated=precision != Individual.BirthPrecision.EXACT,
-            phone=phone,
-            nina=ninas.get(pk, ""),
-            commune=commune,
-        )
-        for pk, household, given, family, sex, birth, precision, phone, commune in rows
-    ]
+    return [_record(row, communes[row[1]], ninas) for row in rows]
 
 
 def active_model() -> LinkageModel | None:
