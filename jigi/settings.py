@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "jigi.accounts",
     "jigi.registry",
     "jigi.dedup",
+    "jigi.programmes",
     "jigi.intake",
     "jigi.api",
 ]

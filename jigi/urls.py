@@ -12,6 +12,7 @@ urlpatterns = [
     path("registry/", include("jigi.registry.urls")),
     path("imports/", include("jigi.intake.urls")),
     path("duplicates/", include("jigi.dedup.urls")),
+    path("programmes/", include("jigi.programmes.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -33,6 +33,8 @@ NAVIGATION = (
     ),
     NavItem(_("Imports"), "intake:batches", Perm.INTAKE_IMPORT, _("Registre")),
     NavItem(_("Doublons"), "dedup:queue", Perm.DEDUP_REVIEW, _("Registre")),
+    NavItem(_("Programmes"), "programmes:list", Perm.PROGRAMMES_VIEW, _("Programmes")),
+    NavItem(_("Inscriptions"), "programmes:enrolments", Perm.PROGRAMMES_VIEW, _("Programmes")),
     NavItem(_("Zones administratives"), "core:areas", Perm.REFERENCE_VIEW, _("Référentiel")),
     NavItem(_("Sites"), "core:sites", Perm.REFERENCE_VIEW, _("Référentiel")),
     NavItem(_("Organisations"), "core:organisations", Perm.REFERENCE_VIEW, _("Référentiel")),

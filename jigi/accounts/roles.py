@@ -38,11 +38,15 @@ class Perm:
     INTAKE_IMPORT = "intake.import"
     DEDUP_REVIEW = "dedup.review"  # review candidate pairs, merge and un-merge
     DEDUP_MANAGE = "dedup.manage"  # train the model, run it, set thresholds
+    PROGRAMMES_VIEW = "programmes.view"
+    PROGRAMMES_MANAGE = "programmes.manage"  # define programmes and formulas, run targeting
+    PROGRAMMES_VALIDATE = "programmes.validate"  # record the community's validation of lists
+    PROGRAMMES_ENROL = "programmes.enrol"  # enrol, suspend, exit, change recipients
 
 
 _EVERYONE = frozenset({Perm.REFERENCE_VIEW, Perm.API_TOKENS})
 
-_REGISTRY_READ = frozenset({Perm.REGISTRY_VIEW})
+_REGISTRY_READ = frozenset({Perm.REGISTRY_VIEW, Perm.PROGRAMMES_VIEW})
 _REGISTRY_FIELD = _REGISTRY_READ | {Perm.REGISTRY_PROPOSE}
 _REGISTRY_OFFICER = _REGISTRY_FIELD | {
     Perm.REGISTRY_EDIT,
@@ -50,6 +54,9 @@ _REGISTRY_OFFICER = _REGISTRY_FIELD | {
     Perm.REGISTRY_EXPORT,
     Perm.INTAKE_IMPORT,
     Perm.DEDUP_REVIEW,
+    Perm.PROGRAMMES_MANAGE,
+    Perm.PROGRAMMES_VALIDATE,
+    Perm.PROGRAMMES_ENROL,
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -64,14 +71,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         Perm.DEDUP_MANAGE,
     },
     Role.PROGRAMME_OFFICER: _EVERYONE | _REGISTRY_OFFICER,
-    Role.ENUMERATOR: _EVERYONE | _REGISTRY_FIELD,
+    # Social workers record the community's validation of lists in the villages.
+    Role.ENUMERATOR: _EVERYONE | _REGISTRY_FIELD | {Perm.PROGRAMMES_VALIDATE},
     Role.PAYMENT_OFFICER: _EVERYONE | _REGISTRY_READ,
     Role.GRIEVANCE_OFFICER: _EVERYONE | _REGISTRY_FIELD,
     # GBV staff work in protection only; the register is not theirs to browse.
     # No personal API tokens for GBV staff: a token would bypass their second factor.
     Role.GBV_CASE_WORKER: frozenset({Perm.REFERENCE_VIEW}),
     Role.GBV_SUPERVISOR: frozenset({Perm.REFERENCE_VIEW}),
-    Role.CNR_AGENT: _EVERYONE | _REGISTRY_FIELD,
+    # CNR agents run the multipurpose cash for IDP households they register.
+    Role.CNR_AGENT: _EVERYONE | _REGISTRY_FIELD | {Perm.PROGRAMMES_VALIDATE, Perm.PROGRAMMES_ENROL},
     Role.REINTEGRATION_OFFICER: _EVERYONE | _REGISTRY_READ,
     Role.ME_VIEWER: _EVERYONE | _REGISTRY_READ | {Perm.REGISTRY_EXPORT},
     Role.API_CLIENT: frozenset({Perm.REFERENCE_VIEW, Perm.API_TOKENS}) | _REGISTRY_READ,

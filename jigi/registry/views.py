@@ -22,6 +22,7 @@ from jigi.accounts.roles import Perm
 from jigi.core.errors import Conflict, Forbidden, InvalidInput
 from jigi.core.http import add_errors_to_form, domain_errors, paginate
 from jigi.core.models import AdminArea
+from jigi.core.panels import panels_for
 from jigi.core.text import prefix_q
 from jigi.registry import exports, selectors, services
 from jigi.registry.forms import (
@@ -144,6 +145,7 @@ def household_detail(request: HttpRequest, code: str) -> HttpResponse:
         ),
         "can_edit": has_perm(user, Perm.REGISTRY_EDIT),
         "can_propose": has_perm(user, Perm.REGISTRY_PROPOSE),
+        "panels": panels_for("registry.household", request, household),
     }
     return render(request, "registry/household_detail.html", context)
 
