@@ -84,8 +84,9 @@ INSTALLED_APPS = [
     "jigi.accounts",
     "jigi.registry",
     "jigi.dedup",
-    "jigi.programmes",
     "jigi.intake",
+    # After intake: its demo seeds the register that the programmes' demo targets.
+    "jigi.programmes",
     "jigi.api",
 ]
 

@@ -301,46 +301,61 @@ def _years_before(on: date, years: int) -> date:
         return date(on.year - years, 2, 28)
 
 
-def _features_sql(programme_id: int, on: date, communes: list[str] | None) -> tuple[str, list[Any]]:
-    """One row per active household of the coverage with the variables formulas use."""
-    under_5, under_15, elderly = (_years_before(on, years) for years in (5, 15, 65))
+_DISABILITY = " OR ".join(
+    f"m.{name} >= 3"
+    for name in ("seeing", "hearing", "walking", "cognition", "self_care", "communication")
+)
+# Members' aggregates by household; a date parameter is the day that many years before the run.
+_AGGREGATES: dict[str, tuple[str, int | None]] = {
+    "under_5": ("SUM(CASE WHEN m.birth_date > %s THEN 1 ELSE 0 END)", 5),
+    "under_15": ("SUM(CASE WHEN m.birth_date > %s THEN 1 ELSE 0 END)", 15),
+    "elderly": ("SUM(CASE WHEN m.birth_date <= %s THEN 1 ELSE 0 END)", 65),
+    "disabled": (f"SUM(CASE WHEN {_DISABILITY} THEN 1 ELSE 0 END)", None),
+    "pregnant": ("SUM(CASE WHEN m.pregnancy IN ('pregnant', 'lactating') THEN 1 ELSE 0 END)", None),
+    "female_head": ("MAX(CASE WHEN m.relationship = 'head' AND m.sex = 'F' THEN 1 ELSE 0 END)", None),
+}
+_HOUSEHOLD_COLUMNS = (
+    "roof, wall, floor, water_source, toilet, lighting, cooking_fuel, displacement, cattle, sheep, "
+    "goats, camels, donkeys, poultry, land_hectares, has_radio, has_television, has_phone, "
+    "has_bicycle, has_motorbike, has_plough, has_cart, is_child_headed"
+)
+
+
+def _features_sql(
+    programme_id: int, on: date, communes: list[str] | None, needed: set[str] | None = None
+) -> tuple[str, list[Any]]:
+    """One row per active household of the coverage with the variables formulas use.
+
+    Members are aggregated once per household (by the household index, no join to sort),
+    and only the aggregates the plan reads (``needed``; all of them when None).
+    """
     household = Household._meta.db_table
     member = Individual._meta.db_table
-    params: list[Any] = [under_5, under_15, elderly, programme_id]
+    params: list[Any] = [programme_id]  # in the order of the placeholders in the text
+    columns = ["COUNT(*) AS size"]
+    for name, (expression, years) in _AGGREGATES.items():
+        if needed is not None and name not in needed:
+            continue
+        columns.append(f"{expression} AS {name}")
+        if years is not None:
+            params.append(_years_before(on, years))
     place = ""
     if communes:
         place = f" AND h.commune_id IN ({', '.join(['%s'] * len(communes))})"
         params.extend(communes)
-    disability = " OR ".join(
-        f"m.{name} >= 3"
-        for name in ("seeing", "hearing", "walking", "cognition", "self_care", "communication")
-    )
+    household_columns = ", ".join(f"h.{name}" for name in _HOUSEHOLD_COLUMNS.split(", "))
+    member_columns = ", ".join(f"m.{name.split(' AS ')[-1]}" for name in columns)
     # Only table names and expressions from the tables above are pasted; values are parameters.
     sql = f"""
-        SELECT h.id AS household_id, h.commune_id, h.code, h.registered_on, h.roof, h.wall,
-               h.floor, h.water_source, h.toilet, h.lighting, h.cooking_fuel, h.displacement,
-               h.cattle, h.sheep, h.goats, h.camels, h.donkeys, h.poultry, h.land_hectares,
-               h.has_radio, h.has_television, h.has_phone, h.has_bicycle, h.has_motorbike,
-               h.has_plough, h.has_cart, h.is_child_headed, pc.quota,
-               COUNT(m.id) AS size,
-               SUM(CASE WHEN m.birth_date > %s THEN 1 ELSE 0 END) AS under_5,
-               SUM(CASE WHEN m.birth_date > %s THEN 1 ELSE 0 END) AS under_15,
-               SUM(CASE WHEN m.birth_date <= %s THEN 1 ELSE 0 END) AS elderly,
-               SUM(CASE WHEN {disability} THEN 1 ELSE 0 END) AS disabled,
-               SUM(CASE WHEN m.pregnancy IN ('pregnant', 'lactating') THEN 1 ELSE 0 END)
-                   AS pregnant,
-               MAX(CASE WHEN m.relationship = 'head' AND m.sex = 'F' THEN 1 ELSE 0 END)
-                   AS female_head
+        SELECT h.id AS household_id, h.commune_id, h.code, h.registered_on, {household_columns},
+               pc.quota, {member_columns}
         FROM {household} h
         JOIN programmes_programmecommune pc ON pc.commune_id = h.commune_id
              AND pc.programme_id = %s
-        JOIN {member} m ON m.household_id = h.id AND m.status = 'alive'
+        JOIN (SELECT m.household_id, {", ".join(columns)}
+              FROM {member} m WHERE m.status = 'alive' GROUP BY m.household_id) m
+             ON m.household_id = h.id
         WHERE h.status = 'active'{place}
-        GROUP BY h.id, h.commune_id, h.code, h.registered_on, h.roof, h.wall, h.floor,
-                 h.water_source, h.toilet, h.lighting, h.cooking_fuel, h.displacement, h.cattle,
-                 h.sheep, h.goats, h.camels, h.donkeys, h.poultry, h.land_hectares, h.has_radio,
-                 h.has_television, h.has_phone, h.has_bicycle, h.has_motorbike, h.has_plough,
-                 h.has_cart, h.is_child_headed, pc.quota
     """  # noqa: S608
     return sql, params
 
@@ -358,12 +373,14 @@ def _eligible_sql(plan: Plan, params: list[Any]) -> str:
 def score_run(*, run_id: int, programme_id: int, plan: Plan, on: date) -> int:
     """Score, filter and rank the coverage into the run's rows in one statement; the caller
     holds the transaction. Returns the number of households scored."""
-    features, params = _features_sql(programme_id, on, plan.communes)
     score_params: list[Any] = [plan.intercept]
     score = " + ".join(["%s", *(_term_sql(term, score_params) for term in plan.terms)])
     eligible_params: list[Any] = []
     # Criteria read the feature row; the cut-off reads the score computed one level below.
     eligible = _eligible_sql(plan, eligible_params)
+    used = score + eligible
+    needed = {name for name in _AGGREGATES if f"f.{name}" in used}
+    features, params = _features_sql(programme_id, on, plan.communes, needed)
     # Only expressions from the tables above are pasted; values are parameters.
     sql = f"""
         INSERT INTO programmes_householdscore
