@@ -147,7 +147,10 @@ def programme_detail(request: HttpRequest, code: str) -> HttpResponse:
         "runs": selectors.runs_of(programme)[:20],
         "adopted": selectors.adopted_run(programme),
         "versions": programme.versions.all()[:20],
-        "counts": selectors.enrolment_counts(programme),
+        "counts": {
+            Enrolment.Status(status).label: n
+            for status, n in selectors.enrolment_counts(programme).items()
+        },
         "emergencies": selectors.emergencies_of(programme),
         "bulk_form": BulkEnrolForm(initial={"start_on": timezone.localdate()}),
         "enrol_form": EnrolForm(initial={"start_on": timezone.localdate()}),
