@@ -418,3 +418,20 @@ def test_lists_stay_within_their_query_budget(
     ):
         with django_assert_max_num_queries(10):
             assert client.get(url).json()["count"] == rows
+
+
+def test_naming_only_the_alternate_keeps_the_default_recipient(
+    programme_officer_kayes: User,
+) -> None:
+    programme = make_programme()
+    family = household()
+    spouse = family.members.get(relationship="spouse")
+    client = signed_in(programme_officer_kayes)
+    created = post(
+        client,
+        f"/api/v1/programmes/{programme.code}/enrolments",
+        {"household": family.code, "start_on": "2027-01-01", "alternate": spouse.pk},
+    )
+    assert created.status_code == 201, created.json()
+    head = family.members.get(relationship="head")
+    assert (created.json()["recipient"], created.json()["alternate"]) == (head.pk, spouse.pk)
