@@ -166,8 +166,9 @@ def write_enrolment(
             )
             % {"code": household.code, "start": overlap.start_on, "end": overlap.ended_on}
         )
-    if recipient is None and alternate is None:
-        recipient, alternate = default_recipients(household, start_on)
+    if recipient is None:  # the documented default; an alternate named by the officer stays
+        recipient, default_alternate = default_recipients(household, start_on)
+        alternate = alternate or default_alternate
     if recipient is None:
         errors.setdefault("recipient", []).append(
             _("Le ménage %(code)s n'a aucun membre adulte pour recevoir les paiements.")

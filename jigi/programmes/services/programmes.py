@@ -129,6 +129,9 @@ def clean_programme(values: dict[str, Any], errors: dict[str, list[str]]) -> dic
 def _clean_coverage(
     lines: list[CoverageLine], errors: dict[str, list[str]]
 ) -> list[tuple[AdminArea, int | None]]:
+    if not lines:
+        # Without a commune, "a scope covering all of its communes" holds for every officer.
+        errors.setdefault("coverage", []).append(_("Au moins une commune."))
     pcodes = [line.commune.strip().upper() for line in lines]
     communes = AdminArea.objects.in_bulk(pcodes)
     cleaned: list[tuple[AdminArea, int | None]] = []

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.db import IntegrityError, transaction
 
+from jigi.accounts.models import User
 from jigi.core.errors import InvalidInput, NotFound
 from jigi.core.jobs import execute_job
 from jigi.core.models import Job
@@ -346,3 +347,28 @@ def test_changes_after_launch_need_a_reason_and_are_versioned(areas: None) -> No
     versions = ProgrammeVersion.objects.filter(programme=programme).order_by("number")
     assert [v.snapshot["transfer_value_xof"] for v in versions] == [15000, 10000]
     assert versions.last().snapshot["coverage"] == [[KAYES_COMMUNE, 120]]  # type: ignore[union-attr]
+
+
+def test_a_programme_covers_at_least_one_commune(programme_officer_kayes: User) -> None:
+    """Without a commune, "a scope covering all of its communes" held for every officer: a
+    Mopti officer could take over a Kayes officer's draft. The web form required a commune;
+    the service did not, so the API would have allowed it."""
+    from jigi.programmes.tests.factories import programme_values
+
+    with pytest.raises(InvalidInput) as refused:
+        services.create_programme(
+            actor=programme_officer_kayes, values=programme_values(), coverage=[], funding=[]
+        )
+    assert refused.value.errors["coverage"] == ["Au moins une commune."]
+    programme = make_programme(launch=False)
+    with pytest.raises(InvalidInput) as emptied:
+        services.update_programme(
+            actor=programme_officer_kayes,
+            programme=programme,
+            version=programme.version,
+            values={**programme_values(), "organisation": programme.organisation_id},
+            coverage=[],
+            funding=[],
+        )
+    assert "coverage" in emptied.value.errors
+    assert list(programme.coverage.values_list("commune_id", flat=True)) == [KAYES_COMMUNE]
