@@ -61,9 +61,10 @@ def _quota(commune: str, share: float) -> int:
 
 def _cash_transfers(today: date) -> dict[str, Any]:
     communes = _communes(("ML01", "ML05", "ML06", "ML07"), 12)
-    if ENUMERATOR_COMMUNE not in communes and Household.objects.filter(
-        commune_id=ENUMERATOR_COMMUNE
-    ).exists():
+    if (
+        ENUMERATOR_COMMUNE not in communes
+        and Household.objects.filter(commune_id=ENUMERATOR_COMMUNE).exists()
+    ):
         communes = [ENUMERATOR_COMMUNE, *communes[:11]]
     programme = services.create_programme(
         actor=None,

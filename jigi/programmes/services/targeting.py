@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from jigi.accounts.roles import Perm
 from jigi.audit.services import record
 from jigi.core.errors import Conflict, InvalidInput
-from jigi.core.jobs import Progress, job_kind, start_job
+from jigi.core.jobs import JobStopped, Progress, job_kind, start_job
 from jigi.core.models import Job
 from jigi.programmes import targeting
 from jigi.programmes.models import (
@@ -179,13 +179,7 @@ def _summary(run: TargetingRun) -> dict[str, Any]:
     low, high = spread["low"], spread["high"]
     bins: list[int] = [0] * HISTOGRAM_BINS
     if low is not None and high is not None:
-        width = (high - low) / HISTOGRAM_BINS or 1.0
-        for score in (
-            HouseholdScore.objects.filter(run=run)
-            .values_list("score", flat=True)
-            .iterator(chunk_size=5000)
-        ):
-            bins[min(int((score - low) / width), HISTOGRAM_BINS - 1)] += 1
+        bins = targeting.histogram(run.pk, low, high, HISTOGRAM_BINS)
     return {
         "communes": communes,
         "eligible": sum(row["eligible"] for row in communes),
@@ -203,9 +197,18 @@ def _targeting_job(job: Job, progress: Progress) -> dict[str, Any]:
     run = TargetingRun.objects.select_related("formula", "programme").get(pk=job.params["run"])
     try:
         compute_run(run, progress=progress)
-    except InvalidInput as exc:
+    except JobStopped:
+        # Cancelled: the run says so. Taken over by another worker: that worker finishes it.
+        if Job.objects.filter(pk=job.pk, cancel_requested=True).exists():
+            TargetingRun.objects.filter(pk=run.pk, status=TargetingRun.Status.COMPUTING).update(
+                status=TargetingRun.Status.FAILED, error=_("Annulé à la demande.")
+            )
+        raise
+    except Exception as exc:  # whatever stopped it, the run must not stay "computing"
+        details = exc.errors.values() if isinstance(exc, InvalidInput) else []
+        error = " ".join([str(exc), *(message for messages in details for message in messages)])
         TargetingRun.objects.filter(pk=run.pk).update(
-            status=TargetingRun.Status.FAILED, error=str(exc)
+            status=TargetingRun.Status.FAILED, error=error[:2000]
         )
         raise
     return {

@@ -243,3 +243,35 @@ def test_regional_officer_cannot_manage_a_programme_reaching_beyond_their_region
     assert formula.number == 1
     with pytest.raises(Forbidden):
         services.start_targeting(actor=outsider, programme=kayes_only, enqueue=False)
+
+
+def test_a_run_whose_job_fails_says_so_instead_of_computing_forever(areas: None) -> None:
+    from jigi.core.jobs import execute_job
+    from jigi.programmes.models import Formula
+
+    programme = make_programme()
+    formula = make_formula(programme)
+    household()
+    # A formula stored before a variable was retired from the register.
+    Formula.objects.filter(pk=formula.pk).update(
+        terms=[{"variable": "radio_hours", "transform": "value", "weight": 1}]
+    )
+    run = services.start_targeting(actor=None, programme=programme, enqueue=False)
+    assert run.job is not None
+    job = execute_job(str(run.job.pk))
+    run.refresh_from_db()
+    assert job.status == "failed"
+    assert run.status == TargetingRun.Status.FAILED
+    assert "radio_hours" in run.error
+
+
+def test_score_histogram_counts_every_household_once(areas: None) -> None:
+    programme = make_programme()
+    make_formula(programme)
+    for children in (0, 0, 1, 2, 4):
+        household(children=children)
+    histogram = run_now(programme).summary["histogram"]
+    assert sum(histogram["bins"]) == 5
+    assert histogram["bins"][0] == 1  # the household with four young children scores lowest
+    assert histogram["bins"][-1] == 2  # the two without children share the top score
+    assert histogram["low"] == pytest.approx(10.0 - 1.0 - 0.25 * 4)
