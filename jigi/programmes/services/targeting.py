@@ -154,13 +154,15 @@ def compute_run(
 
 def _summary(run: TargetingRun) -> dict[str, Any]:
     """Per commune: scored, eligible, selected and the quota; the scores' spread."""
-    rows = (
+    rows = list(
         HouseholdScore.objects.filter(run=run)
         .values("commune_id")
         .annotate(
             scored=Count("id"),
             eligible=Count("id", filter=Q(is_eligible=True)),
             selected=Count("id", filter=Q(is_selected=True)),
+            low=Min("score"),
+            high=Max("score"),
         )
         .order_by("commune_id")
     )
@@ -175,8 +177,10 @@ def _summary(run: TargetingRun) -> dict[str, Any]:
         }
         for row in rows
     ]
-    spread = HouseholdScore.objects.filter(run=run).aggregate(low=Min("score"), high=Max("score"))
-    low, high = spread["low"], spread["high"]
+    # The spread comes with the communes' counts (one pass); the histogram is the second.
+    lows = [row["low"] for row in rows if row["low"] is not None]
+    highs = [row["high"] for row in rows if row["high"] is not None]
+    low, high = (min(lows), max(highs)) if lows else (None, None)
     bins: list[int] = [0] * HISTOGRAM_BINS
     if low is not None and high is not None:
         bins = targeting.histogram(run.pk, low, high, HISTOGRAM_BINS)
