@@ -522,15 +522,47 @@ def _restore(person: Individual, values: dict[str, Any]) -> None:
         setattr(person, field, value)
 
 
-def _references() -> list[tuple[type[Model], str]]:
-    """Other apps' foreign keys to an individual: they follow the surviving record."""
+def _references(target: type[Model] = Individual) -> list[tuple[type[Model], str]]:
+    """Other apps' foreign keys to an individual or a household (enrolments, their
+    recipients…): they follow the surviving record."""
     own = {"registry", "dedup", "audit"}
     found: list[tuple[type[Model], str]] = []
-    for relation in Individual._meta.related_objects:
+    for relation in target._meta.related_objects:
         model = relation.related_model
-        if relation.many_to_one and not isinstance(model, str) and model._meta.app_label not in own:
+        # A foreign key seen from the model it points to is "one to many".
+        if relation.one_to_many and not isinstance(model, str) and model._meta.app_label not in own:
             found.append((model, relation.field.name))
     return found
+
+
+def _follow(target: type[Model], kept: Model, merged: Model) -> dict[str, list[int]]:
+    """Point other apps' references to ``merged`` at ``kept``; what moved, to undo it. A
+    reference the database refuses to join (both enrolled in one programme) stops the merge."""
+    moved: dict[str, list[int]] = {}
+    for model, field in _references(target):
+        ids = list(model._default_manager.filter(**{field: merged}).values_list("pk", flat=True))
+        if not ids:
+            continue
+        try:
+            with transaction.atomic():
+                model._default_manager.filter(pk__in=ids).update(**{field: kept})
+        except IntegrityError as exc:
+            raise Conflict(
+                _(
+                    "Les deux fiches ont chacune un(e) %(what)s qui ne peut être joint(e) : "
+                    "réglez cela d'abord (par exemple, une seule inscription au programme)."
+                )
+                % {"what": model._meta.verbose_name}
+            ) from exc
+        moved[f"{model._meta.label}.{field}"] = ids
+    return moved
+
+
+def _unfollow(target: type[Model], merged: Model, moved: dict[str, list[int]]) -> None:
+    for key, ids in moved.items():
+        label, field = key.rsplit(".", 1)
+        model = next(m for m, f in _references(target) if m._meta.label == label and f == field)
+        model._default_manager.filter(pk__in=ids).update(**{field: merged})
 
 
 def golden_values(survivor: Individual, duplicate: Individual) -> dict[str, Any]:
@@ -569,21 +601,7 @@ def merge_individuals(*, actor: User, survivor: Individual, duplicate: Individua
         moved = list(duplicate.documents.exclude(kind__in=kinds).values_list("pk", flat=True))
         IdentityDocument.objects.filter(pk__in=moved).update(individual=survivor)
         snapshot["documents"] = moved
-        snapshot["references"] = {}
-        for model, field in _references():
-            ids = list(
-                model._default_manager.filter(**{field: duplicate}).values_list("pk", flat=True)
-            )
-            if ids:
-                try:
-                    with transaction.atomic():
-                        model._default_manager.filter(pk__in=ids).update(**{field: survivor})
-                except IntegrityError as exc:
-                    raise Conflict(
-                        _("Les deux individus ont chacun un(e) %(what)s qui ne peut être joint.")
-                        % {"what": model._meta.verbose_name}
-                    ) from exc
-                snapshot["references"][f"{model._meta.label}.{field}"] = ids
+        snapshot["references"] = _follow(Individual, survivor, duplicate)
         for field, value in values.items():
             setattr(survivor, field, value)
         survivor.version = F("version") + 1
@@ -642,10 +660,7 @@ def unmerge(*, actor: User, merge: Merge) -> Merge:
             person.version = F("version") + 1
             person.save()
         IdentityDocument.objects.filter(pk__in=snapshot["documents"]).update(individual=duplicate)
-        for key, ids in snapshot["references"].items():
-            label, field = key.rsplit(".", 1)
-            model = next(m for m, f in _references() if m._meta.label == label and f == field)
-            model._default_manager.filter(pk__in=ids).update(**{field: duplicate})
+        _unfollow(Individual, duplicate, snapshot["references"])
         merge.undone_at, merge.undone_by = timezone.now(), actor
         merge.save(update_fields=["undone_at", "undone_by"])
         record(
@@ -759,6 +774,8 @@ def merge_households(
                 Individual.Relationship.OTHER_RELATIVE if relationship == head else relationship,
             )
         snapshot["moved"] = moved
+        # After the members: an enrolment's recipient moves with their person first.
+        snapshot["references"] = _follow(Household, survivor, duplicate)
         for field in HOUSEHOLD_FILLED:
             if getattr(survivor, field) in ("", None) and getattr(duplicate, field) not in (
                 "",
@@ -800,6 +817,7 @@ def unmerge_households(*, actor: User, merge: HouseholdMerge) -> HouseholdMerge:
     with transaction.atomic():
         for member_merge in merge.member_merges.filter(undone_at__isnull=True):
             unmerge(actor=actor, merge=member_merge)
+        _unfollow(Household, duplicate, snapshot.get("references", {}))
         for person_id, relationship in snapshot["moved"]:
             _move_member(person_id, duplicate, relationship)
         for household, values in (

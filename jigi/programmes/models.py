@@ -337,7 +337,9 @@ class EmergencyResponse(models.Model):
 class Enrolment(models.Model):
     """A household in a programme: from a start date to a planned end, paid to a recipient."""
 
-    SCOPE_AREA_PATH: ClassVar[str] = "commune_id"
+    # The household's commune today (households move; merged households bring their
+    # enrolments): never a copy that could go stale.
+    SCOPE_AREA_PATH: ClassVar[str] = "household__commune_id"
     SCOPE_SITE_PATH: ClassVar[str | None] = None
     OPEN_STATUSES: ClassVar[tuple[str, ...]] = ("active", "suspended")
 
@@ -354,7 +356,6 @@ class Enrolment(models.Model):
 
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="enrolments")
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="enrolments")
-    commune = models.ForeignKey(AdminArea, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(
         _("statut"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
@@ -400,7 +401,7 @@ class Enrolment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering: ClassVar = ["programme", "commune", "household"]
+        ordering: ClassVar = ["programme", "household"]
         verbose_name = _("inscription")
         verbose_name_plural = _("inscriptions")
         constraints: ClassVar = [
@@ -415,7 +416,7 @@ class Enrolment(models.Model):
             ),
         ]
         indexes: ClassVar = [
-            models.Index(fields=["programme", "status", "commune"], name="enrolment_filters"),
+            models.Index(fields=["programme", "status"], name="enrolment_filters"),
         ]
 
     def __str__(self) -> str:

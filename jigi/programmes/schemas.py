@@ -400,7 +400,7 @@ class EnrolmentOut(Schema):
 
     @staticmethod
     def resolve_commune(obj: Any) -> str:
-        return str(obj.commune_id)
+        return str(obj.household.commune_id)
 
     @staticmethod
     def resolve_recipient(obj: Any) -> int:

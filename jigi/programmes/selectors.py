@@ -212,22 +212,22 @@ def enrolments_for(user: User, filters: EnrolmentFilters | None = None) -> Query
     _require_view(user)
     filters = filters or EnrolmentFilters()
     rows = visible(user, Enrolment.objects.all()).select_related(
-        "programme", "household", "commune", "recipient"
+        "programme", "household__commune", "recipient"
     )
     if filters.programme:
         rows = rows.filter(programme__code=filters.programme)
     if filters.status:
         rows = rows.filter(status=filters.status)
     if filters.commune:
-        rows = rows.filter(commune_id=filters.commune)
-    return rows.order_by("programme__name", "commune_id", "household__code")
+        rows = rows.filter(household__commune_id=filters.commune)
+    return rows.order_by("programme__name", "household__code")
 
 
 def get_enrolment_for(user: User, enrolment_id: int) -> Enrolment:
     _require_view(user)
     enrolment = (
         visible(user, Enrolment.objects.all())
-        .select_related("programme", "household", "recipient", "alternate", "commune", "emergency")
+        .select_related("programme", "household__commune", "recipient", "alternate", "emergency")
         .filter(pk=enrolment_id)
         .first()
     )

@@ -89,7 +89,7 @@ def emergency_top_up(
         )
         response.communes.set(AdminArea.objects.filter(pcode__in=pcodes))
         enrolments = Enrolment.objects.filter(
-            programme=programme, commune_id__in=pcodes, status=Enrolment.Status.ACTIVE
+            programme=programme, household__commune_id__in=pcodes, status=Enrolment.Status.ACTIVE
         ).values_list("pk", flat=True)
         TopUp.objects.bulk_create(
             TopUp(emergency=response, enrolment_id=pk, amount_xof=amount, cycles=cycles)

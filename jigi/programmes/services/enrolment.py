@@ -196,7 +196,6 @@ def write_enrolment(
             enrolment = Enrolment.objects.create(
                 programme=programme,
                 household=household,
-                commune_id=household.commune_id,
                 start_on=start_on,
                 planned_end_on=planned_end,
                 recipient=recipient,

@@ -24,7 +24,7 @@ def test_demo_targets_validates_and_enrols_then_leaves_things_as_they_are(areas:
     decisions = set(run.scores.exclude(validation="").values_list("validation", flat=True))
     assert HouseholdScore.Validation.REJECTED in decisions
     assert run.scores.filter(is_community_addition=True).exists()
-    enrolled = Enrolment.objects.filter(programme=cash, commune_id=KAYES_COMMUNE)
+    enrolled = Enrolment.objects.filter(programme=cash, household__commune_id=KAYES_COMMUNE)
     assert enrolled.count() == first["cash_transfers"]["enrolled"] > 0
     idp = Programme.objects.get(code=demo.IDP_CASH)
     assert idp.runs.get(status=TargetingRun.Status.ADOPTED).summary["selected"] == 3

@@ -71,7 +71,6 @@ def test_a_household_is_enrolled_once_per_programme_even_bypassing_the_service(
         Enrolment.objects.create(
             programme=programme,
             household=family,
-            commune_id=family.commune_id,
             start_on=START,
             planned_end_on=date(2028, 1, 1),
             recipient=first.recipient,
