@@ -1,9 +1,10 @@
 """Demo programmes on the demo register, built through the services as officers would:
 
 - Jigisémèjiri cash transfers (15 000 FCFA every 3 months for 36 months, IDA FA2) in the
-  communes of Kayes, Mopti, Tombouctou and Gao with the most households: a PMT formula, a
-  targeting run adopted, the Kayes list validated by the community (two rejections, one
-  addition), the validated households enrolled, and a Component 4 top-up after floods;
+  communes of the Kayes and Mopti regions: a PMT formula, a targeting run adopted, the Kayes
+  region's lists validated by the community (two rejections, one addition) except the demo
+  enumerator's commune, left for them to validate, the validated households enrolled, and a
+  Component 4 top-up after floods;
 - the CNR's multipurpose cash for IDP households in Mopti and Tombouctou: targeted and adopted,
   its list waiting for the CNR agents' validation.
 
@@ -24,7 +25,7 @@ from jigi.registry.models import Household
 
 CASH_TRANSFERS = "jigisemejiri-fa2"
 IDP_CASH = "cnr-amum-pdi"
-ENUMERATOR_COMMUNE = "ML010312"  # the demo enumerator's commune: its list is validated
+ENUMERATOR_COMMUNE = "ML010312"  # the demo enumerator's commune: its list waits for them
 
 PMT_TERMS: list[dict[str, Any]] = [
     {"variable": "roof", "transform": "equals", "value": "straw", "weight": -0.30},
@@ -60,12 +61,7 @@ def _quota(commune: str, share: float) -> int:
 
 
 def _cash_transfers(today: date) -> dict[str, Any]:
-    communes = _communes(("ML01", "ML05", "ML06", "ML07"), 12)
-    if (
-        ENUMERATOR_COMMUNE not in communes
-        and Household.objects.filter(commune_id=ENUMERATOR_COMMUNE).exists()
-    ):
-        communes = [ENUMERATOR_COMMUNE, *communes[:11]]
+    communes = _communes(("ML01", "ML05"), 200)
     programme = services.create_programme(
         actor=None,
         values={
@@ -80,7 +76,7 @@ def _cash_transfers(today: date) -> dict[str, Any]:
             "conditionalities": "Participation des récipiendaires aux mesures d'accompagnement.",
             "target_groups": ["children_under_5"],
         },
-        coverage=[services.CoverageLine(code, _quota(code, 0.35)) for code in communes],
+        coverage=[services.CoverageLine(code, _quota(code, 0.4)) for code in communes],
         funding=[services.FundingLine("ida-fa2", 2_500_000_000)],
     )
     programme = services.launch_programme(actor=None, programme=programme)
@@ -91,8 +87,11 @@ def _cash_transfers(today: date) -> dict[str, Any]:
     run = services.adopt_run(actor=None, run=services.compute_run(run, on=today))
     listed = list(
         run.scores.filter(
-            commune_id=ENUMERATOR_COMMUNE, validation=HouseholdScore.Validation.PENDING
-        ).select_related("household", "run")
+            commune__pcode__startswith="ML01", validation=HouseholdScore.Validation.PENDING
+        )
+        .exclude(commune_id=ENUMERATOR_COMMUNE)
+        .select_related("household", "run")
+        .order_by("commune_id", "rank")
     )
     reasons = ("Ménage parti du village depuis la saison sèche", "Ménage aisé selon l'assemblée")
     for index, entry in enumerate(listed):
@@ -104,7 +103,10 @@ def _cash_transfers(today: date) -> dict[str, Any]:
             reason=reasons[index] if rejected else "",
         )
     outside = (
-        Household.objects.filter(commune_id=ENUMERATOR_COMMUNE, status=Household.Status.ACTIVE)
+        Household.objects.filter(
+            commune__pcode__startswith="ML01", commune_id__in=communes, status=Household.Status.ACTIVE
+        )
+        .exclude(commune_id=ENUMERATOR_COMMUNE)
         .exclude(pk__in=run.scores.exclude(validation="").values("household_id"))
         .order_by("code")
         .first()
@@ -118,7 +120,7 @@ def _cash_transfers(today: date) -> dict[str, Any]:
     top_up = services.emergency_top_up(
         actor=None,
         programme=programme,
-        communes=[ENUMERATOR_COMMUNE] if ENUMERATOR_COMMUNE in communes else communes[:1],
+        communes=[listed[-1].commune_id] if listed else communes[:1],
         shock="Inondations de la saison des pluies",
         amount_xof=10000,
         cycles=2,
