@@ -104,7 +104,9 @@ def _cash_transfers(today: date) -> dict[str, Any]:
         )
     outside = (
         Household.objects.filter(
-            commune__pcode__startswith="ML01", commune_id__in=communes, status=Household.Status.ACTIVE
+            commune__pcode__startswith="ML01",
+            commune_id__in=communes,
+            status=Household.Status.ACTIVE,
         )
         .exclude(commune_id=ENUMERATOR_COMMUNE)
         .exclude(pk__in=run.scores.exclude(validation="").values("household_id"))

@@ -202,6 +202,16 @@ def formula_create(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(
                 request, _("Formule version %(number)s enregistrée.") % {"number": formula.number}
             )
+            if "preview" in request.POST:
+                # The preview is a simulation with the programme's target groups: its page
+                # shows the score distribution and what each commune would get.
+                run = services.start_targeting(
+                    actor=user,
+                    programme=programme,
+                    formula=formula,
+                    criteria={"all": programme.target_groups, "any": []},
+                )
+                return redirect("programmes:run", code=code, run_id=run.pk)
             return redirect("programmes:detail", code=code)
         except InvalidInput as exc:
             # Term errors name their position among the filled rows ("terms.2").
@@ -605,11 +615,22 @@ def enrolment_list(request: HttpRequest) -> HttpResponse:
         status=request.GET.get("status", ""),
         commune=request.GET.get("commune", ""),
     )
+    file_format = request.GET.get("format", "")
+    if file_format:
+        try:
+            return exports.export_enrolments(user, filters, file_format)
+        except InvalidInput as exc:
+            messages.error(request, str(exc))
+    query = request.GET.copy()
+    query.pop("format", None)
+    query.pop("page", None)
     context = {
         "page": paginate(request, selectors.enrolments_for(user, filters)),
         "filters": request.GET,
+        "query": query.urlencode(),
         "programmes": selectors.programmes_for(user).values_list("code", "name"),
         "statuses": Enrolment.Status.choices,
+        "can_export": has_perm(user, Perm.REGISTRY_EXPORT),
     }
     return render(request, "programmes/enrolment_list.html", context)
 

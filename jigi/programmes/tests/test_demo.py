@@ -30,9 +30,11 @@ def test_demo_targets_validates_and_enrols_then_leaves_things_as_they_are(areas:
     waiting = run.scores.filter(commune_id=KAYES_COMMUNE).exclude(validation="")
     assert set(waiting.values_list("validation", flat=True)) == {HouseholdScore.Validation.PENDING}
     enrolled = Enrolment.objects.filter(programme=cash)
-    assert enrolled.count() == first["cash_transfers"]["enrolled"] == kita.filter(
-        validation="validated"
-    ).count()
+    assert (
+        enrolled.count()
+        == first["cash_transfers"]["enrolled"]
+        == kita.filter(validation="validated").count()
+    )
     assert first["cash_transfers"]["top_ups"] > 0
     idp = Programme.objects.get(code=demo.IDP_CASH)
     assert idp.runs.get(status=TargetingRun.Status.ADOPTED).summary["selected"] == 3

@@ -127,6 +127,11 @@ def test_formula_form_saves_terms_and_names_a_bad_value(programme_officer_kayes:
     assert good.status_code == 302
     formula = programme.formulas.get()
     assert [term["variable"] for term in formula.terms] == ["roof", "cattle"]
+    preview = client.post(
+        url, {**base, "terms-0-variable": "cattle", "terms-0-weight": "1", "preview": "1"}
+    )
+    run = TargetingRun.objects.get(formula__number=2)
+    assert preview["Location"] == reverse("programmes:run", args=[programme.code, run.pk])
 
 
 def test_simulation_runs_as_a_job_then_is_compared_and_adopted(
@@ -271,3 +276,25 @@ def test_emergency_expansion_from_the_form(programme_officer_kayes: User) -> Non
     assert response.status_code == 302
     [enrolment] = Enrolment.objects.filter(emergency__isnull=False)
     assert enrolment.household_id == next_one.pk
+
+
+def test_enrolments_export_is_logged_and_limited_to_exporting_roles(
+    programme_officer_kayes: User, enumerator_kayes: User
+) -> None:
+    import csv
+    import io
+
+    from jigi.audit.models import AuditEntry
+
+    programme = make_programme()
+    family = household()
+    services.enrol_household(
+        actor=None, programme=programme, household=family, start_on=date(2027, 1, 1)
+    )
+    url = reverse("programmes:enrolments")
+    response = signed_in(programme_officer_kayes).get(url, {"format": "csv"})
+    lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert lines[1][:2] == [programme.code, family.code]
+    assert AuditEntry.objects.filter(action="programmes.export_enrolments").count() == 1
+    refused = signed_in(enumerator_kayes).get(url, {"format": "csv"})
+    assert refused.status_code == 403
