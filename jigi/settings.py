@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "jigi.intake",
     # After intake: its demo seeds the register that the programmes' demo targets.
     "jigi.programmes",
+    "jigi.payments",
     "jigi.api",
 ]
 

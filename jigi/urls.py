@@ -13,6 +13,7 @@ urlpatterns = [
     path("imports/", include("jigi.intake.urls")),
     path("duplicates/", include("jigi.dedup.urls")),
     path("programmes/", include("jigi.programmes.urls")),
+    path("payments/", include("jigi.payments.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

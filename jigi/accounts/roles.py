@@ -42,12 +42,17 @@ class Perm:
     PROGRAMMES_MANAGE = "programmes.manage"  # define programmes and formulas, run targeting
     PROGRAMMES_VALIDATE = "programmes.validate"  # record the community's validation of lists
     PROGRAMMES_ENROL = "programmes.enrol"  # enrol, suspend, exit, change recipients
+    PAYMENTS_VIEW = "payments.view"
+    PAYMENTS_PREPARE = "payments.prepare"  # create cycles, generate and submit payrolls
+    PAYMENTS_APPROVE = "payments.approve"  # approve a payroll someone else submitted
 
 
 _EVERYONE = frozenset({Perm.REFERENCE_VIEW, Perm.API_TOKENS})
 
 _REGISTRY_READ = frozenset({Perm.REGISTRY_VIEW, Perm.PROGRAMMES_VIEW})
 _REGISTRY_FIELD = _REGISTRY_READ | {Perm.REGISTRY_PROPOSE}
+_PAYMENTS_READ = frozenset({Perm.PAYMENTS_VIEW})
+_PAYMENTS_OFFICER = _PAYMENTS_READ | {Perm.PAYMENTS_PREPARE, Perm.PAYMENTS_APPROVE}
 _REGISTRY_OFFICER = _REGISTRY_FIELD | {
     Perm.REGISTRY_EDIT,
     Perm.REGISTRY_APPROVE,
@@ -69,11 +74,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         Perm.AUDIT_VERIFY,
         Perm.JOBS_VIEW_ALL,
         Perm.DEDUP_MANAGE,
-    },
-    Role.PROGRAMME_OFFICER: _EVERYONE | _REGISTRY_OFFICER,
+    }
+    | _PAYMENTS_OFFICER,
+    Role.PROGRAMME_OFFICER: _EVERYONE | _REGISTRY_OFFICER | _PAYMENTS_READ,
     # Social workers record the community's validation of lists in the villages.
     Role.ENUMERATOR: _EVERYONE | _REGISTRY_FIELD | {Perm.PROGRAMMES_VALIDATE},
-    Role.PAYMENT_OFFICER: _EVERYONE | _REGISTRY_READ,
+    Role.PAYMENT_OFFICER: _EVERYONE | _REGISTRY_READ | _PAYMENTS_OFFICER,
     Role.GRIEVANCE_OFFICER: _EVERYONE | _REGISTRY_FIELD,
     # GBV staff work in protection only; the register is not theirs to browse.
     # No personal API tokens for GBV staff: a token would bypass their second factor.
@@ -82,7 +88,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # CNR agents run the multipurpose cash for IDP households they register.
     Role.CNR_AGENT: _EVERYONE | _REGISTRY_FIELD | {Perm.PROGRAMMES_VALIDATE, Perm.PROGRAMMES_ENROL},
     Role.REINTEGRATION_OFFICER: _EVERYONE | _REGISTRY_READ,
-    Role.ME_VIEWER: _EVERYONE | _REGISTRY_READ | {Perm.REGISTRY_EXPORT},
+    Role.ME_VIEWER: _EVERYONE | _REGISTRY_READ | _PAYMENTS_READ | {Perm.REGISTRY_EXPORT},
     Role.API_CLIENT: frozenset({Perm.REFERENCE_VIEW, Perm.API_TOKENS}) | _REGISTRY_READ,
 }
 

@@ -1,0 +1,40 @@
+"""Forms parse what payment officers type; the services check the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy
+
+from jigi.core.models import FundingSource
+from jigi.programmes.models import Programme
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CycleForm(forms.Form):
+    programme = forms.ModelChoiceField(
+        label=gettext_lazy("Programme"),
+        queryset=Programme.objects.filter(status=Programme.Status.ACTIVE).order_by("name"),
+    )
+    name = forms.CharField(
+        label=gettext_lazy("Nom"), max_length=120, help_text=gettext_lazy("ex. « 2027 – cycle 1 »")
+    )
+    cycle_on = forms.DateField(
+        label=gettext_lazy("Date du cycle"),
+        widget=DATE_INPUT,
+        help_text=gettext_lazy("Les inscriptions actives à cette date sont payées."),
+    )
+    due_on = forms.DateField(label=gettext_lazy("Date de paiement prévue"), widget=DATE_INPUT)
+    funding_source = forms.ModelChoiceField(
+        label=gettext_lazy("Source de financement"),
+        queryset=FundingSource.objects.filter(is_active=True).order_by("name"),
+    )
+
+    def values(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Motif"), max_length=300)

@@ -1,0 +1,374 @@
+"""Writes of the payments app: cycles, payroll generation, the maker-checker transitions.
+
+Each service checks the role, validates first, writes in one transaction and records the audit
+entry. Payment officers work nationally: a payroll covers the whole programme.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Max, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jigi.accounts.models import User
+from jigi.accounts.policy import has_perm
+from jigi.accounts.roles import Perm
+from jigi.audit.services import record
+from jigi.core.errors import Conflict, Forbidden, InvalidInput
+from jigi.core.jobs import Progress, job_kind, start_job
+from jigi.core.models import FundingSource, Job
+from jigi.core.money import format_xof
+from jigi.payments.models import Budget, PaymentCycle, PaymentLine
+from jigi.programmes.models import Programme, TopUp
+
+Actor = User | None  # None: the system (CLI run by an administrator, the demo)
+
+
+def _require(actor: Actor, perm: str) -> None:
+    if actor is not None and not has_perm(actor, perm):
+        raise Forbidden(_("Votre rôle ne permet pas cette action sur les paiements."))
+
+
+def create_cycle(
+    *,
+    actor: Actor,
+    programme: Programme,
+    name: str,
+    cycle_on: date,
+    due_on: date,
+    funding_source: FundingSource,
+) -> PaymentCycle:
+    """Open the programme's next payment cycle (a draft)."""
+    _require(actor, Perm.PAYMENTS_PREPARE)
+    errors: dict[str, list[str]] = {}
+    if programme.status != Programme.Status.ACTIVE:
+        errors["programme"] = [_("Seul un programme lancé a des cycles de paiement.")]
+    if not name.strip():
+        errors["name"] = [_("Nom obligatoire, ex. « 2027 – cycle 1 ».")]
+    if due_on < cycle_on:
+        errors["due_on"] = [_("Le paiement ne peut précéder la date du cycle.")]
+    if not programme.funding.filter(funding_source=funding_source).exists():
+        errors["funding_source"] = [
+            _("%(source)s ne finance pas ce programme.") % {"source": funding_source.name}
+        ]
+    if errors:
+        raise InvalidInput(_("Le cycle de paiement n'est pas valide."), errors)
+    with transaction.atomic():
+        Programme.objects.select_for_update().get(pk=programme.pk)
+        cycles = PaymentCycle.objects.filter(programme=programme)
+        number = (cycles.aggregate(top=Max("number"))["top"] or 0) + 1
+        cycle = PaymentCycle.objects.create(
+            programme=programme,
+            number=number,
+            name=name.strip()[:120],
+            cycle_on=cycle_on,
+            due_on=due_on,
+            funding_source=funding_source,
+            created_by=actor,
+        )
+        record(
+            actor=actor,
+            action="payments.create_cycle",
+            target=cycle,
+            changes={"programme": [None, programme.code], "number": [None, number]},
+        )
+    return cycle
+
+
+_LINE_COLUMNS = (
+    "cycle_id, enrolment_id, household_id, commune_id, agency_id, recipient_id, recipient_name, "
+    "channel, payment_number, members, base_xof, member_top_up_xof, emergency_xof, arrears_xof, "
+    "deduction_xof, amount_xof, reissue_of_id, status, paid_on, transaction_reference, "
+    "failure_reason"
+)
+
+
+def _payroll_sql(programme: Programme) -> str:
+    """One INSERT … SELECT writing a line per active enrolment on the cycle date: the
+    programme's amount, the per-member top-up (capped), open emergency top-ups, and the
+    arrears of the household's last failed or uncollected payment not yet re-issued (once).
+    Lines already there are left alone (ON CONFLICT): generation is safe to repeat or race."""
+    counted = "m.size"
+    if programme.top_up_member_cap is not None:
+        cap = int(programme.top_up_member_cap)
+        counted = f"(CASE WHEN m.size > {cap} THEN {cap} ELSE m.size END)"
+    member_part = f"%(per_member)s * {counted}"
+    amount = f"%(base)s + {member_part} + COALESCE(t.amount, 0) + COALESCE(o.amount_xof, 0)"
+    return f"""
+        INSERT INTO payments_paymentline ({_LINE_COLUMNS})
+        SELECT %(cycle)s, e.id, e.household_id, h.commune_id, a.agency_id, e.recipient_id,
+               r.given_names || ' ' || r.family_name, e.channel, e.payment_number, m.size,
+               %(base)s, {member_part}, COALESCE(t.amount, 0), COALESCE(o.amount_xof, 0), 0,
+               {amount}, o.id, 'pending', NULL, '', ''
+        FROM programmes_enrolment e
+        JOIN registry_household h ON h.id = e.household_id
+        JOIN registry_individual r ON r.id = e.recipient_id
+        JOIN (SELECT household_id, COUNT(*) AS size FROM registry_individual
+              WHERE status = 'alive' GROUP BY household_id) m ON m.household_id = e.household_id
+        LEFT JOIN payments_agencyassignment a
+             ON a.programme_id = e.programme_id AND a.region_id = SUBSTR(h.commune_id, 1, 4)
+        LEFT JOIN (SELECT tu.enrolment_id, SUM(tu.amount_xof) AS amount
+                   FROM programmes_topup tu
+                   JOIN programmes_emergencyresponse er ON er.id = tu.emergency_id
+                   WHERE tu.cycles_paid < tu.cycles AND er.ends_on >= %(on)s
+                   GROUP BY tu.enrolment_id) t ON t.enrolment_id = e.id
+        LEFT JOIN (SELECT household_id, id, amount_xof FROM (
+                       SELECT pl.household_id, pl.id, pl.amount_xof,
+                              ROW_NUMBER() OVER (PARTITION BY pl.household_id
+                                                 ORDER BY pl.id DESC) AS latest
+                       FROM payments_paymentline pl
+                       JOIN payments_paymentcycle pc ON pc.id = pl.cycle_id
+                       WHERE pc.programme_id = %(programme)s AND pl.cycle_id <> %(cycle)s
+                         AND pl.status IN ('failed', 'uncollected')
+                         AND pl.reissue_of_id IS NULL
+                         AND NOT EXISTS (SELECT 1 FROM payments_paymentline x
+                                         WHERE x.reissue_of_id = pl.id)) failed
+                   WHERE latest = 1) o ON o.household_id = e.household_id
+        WHERE e.programme_id = %(programme)s AND e.status = 'active'
+          AND e.start_on <= %(on)s AND e.planned_end_on > %(on)s
+        ON CONFLICT (cycle_id, household_id) DO NOTHING
+    """  # noqa: S608 (only integers of the programme's rules are pasted; values are parameters)
+
+
+def generate_payroll(
+    *, actor: Actor, cycle: PaymentCycle, progress: Progress | None = None
+) -> PaymentCycle:
+    """Write the draft cycle's payroll: a line for each enrolment active on the cycle date
+    that has none yet. Rerunning adds only what is missing; two runs at once write each
+    line once (the cycle row is locked, and the database refuses a second line anyway)."""
+    _require(actor, Perm.PAYMENTS_PREPARE)
+    if progress:
+        progress.start(2, _("Génération de la liste de paiement"))
+    with transaction.atomic():
+        locked = PaymentCycle.objects.select_for_update().get(pk=cycle.pk)
+        if locked.is_frozen:
+            raise Conflict(
+                _("Le cycle « %(name)s » est %(status)s : sa liste de paiement est figée.")
+                % {"name": locked.name, "status": locked.get_status_display().lower()}
+            )
+        programme = locked.programme
+        params: dict[str, Any] = {
+            "cycle": locked.pk,
+            "programme": programme.pk,
+            "on": locked.cycle_on,
+            "base": programme.transfer_value_xof,
+            "per_member": programme.member_top_up_xof,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(_payroll_sql(programme), params)
+            added = max(int(cursor.rowcount), 0)
+        if progress:
+            progress.update(1, _("Totaux"))
+        locked.totals = cycle_totals(locked)
+        locked.generated_at = timezone.now()
+        locked.save(update_fields=["totals", "generated_at"])
+        record(
+            actor=actor,
+            action="payments.generate",
+            target=locked,
+            changes={
+                "lines_added": [None, added],
+                "total_xof": [None, locked.totals["amount_xof"]],
+            },
+        )
+    if progress:
+        progress.update(2, _("Terminé"), force=True)
+    return locked
+
+
+def cycle_totals(cycle: PaymentCycle) -> dict[str, Any]:
+    totals = cycle.lines.aggregate(
+        amount=Sum("amount_xof"),
+        base=Sum("base_xof"),
+        member=Sum("member_top_up_xof"),
+        emergency=Sum("emergency_xof"),
+        arrears=Sum("arrears_xof"),
+    )
+    return {
+        "lines": cycle.lines.count(),
+        "amount_xof": int(totals["amount"] or 0),
+        "base_xof": int(totals["base"] or 0),
+        "member_top_up_xof": int(totals["member"] or 0),
+        "emergency_xof": int(totals["emergency"] or 0),
+        "arrears_xof": int(totals["arrears"] or 0),
+    }
+
+
+def start_generation(*, actor: Actor, cycle: PaymentCycle, enqueue: bool = True) -> Job:
+    _require(actor, Perm.PAYMENTS_PREPARE)
+    if cycle.is_frozen:
+        raise Conflict(_("Ce cycle est figé : sa liste de paiement ne se régénère plus."))
+    return start_job(
+        actor=actor, kind="payments.generate", params={"cycle": cycle.pk}, enqueue=enqueue
+    )
+
+
+@job_kind(
+    "payments.generate",
+    label=gettext_lazy("Génération d'une liste de paiement"),
+    permission=Perm.PAYMENTS_PREPARE,
+)
+def _generate_job(job: Job, progress: Progress) -> dict[str, Any]:
+    cycle = PaymentCycle.objects.get(pk=job.params["cycle"])
+    cycle = generate_payroll(actor=job.created_by, cycle=cycle, progress=progress)
+    return {"cycle": cycle.pk, **cycle.totals}
+
+
+def _transition(cycle: PaymentCycle, source: str, target: str, **values: Any) -> PaymentCycle:
+    updated = PaymentCycle.objects.filter(pk=cycle.pk, status=source).update(
+        status=target, version=cycle.version + 1, **values
+    )
+    if not updated:
+        raise Conflict(_("Ce cycle a changé entre-temps : rechargez la page."))
+    cycle.refresh_from_db()
+    return cycle
+
+
+def submit_cycle(*, actor: Actor, cycle: PaymentCycle) -> PaymentCycle:
+    """The preparer hands the payroll over for approval; from now on it is frozen."""
+    _require(actor, Perm.PAYMENTS_PREPARE)
+    if cycle.status != PaymentCycle.Status.DRAFT:
+        raise Conflict(_("Seul un cycle en brouillon se soumet."))
+    if not cycle.lines.exists():
+        raise InvalidInput(_("La liste de paiement est vide : générez-la d'abord."))
+    with transaction.atomic():
+        cycle = _transition(
+            cycle,
+            PaymentCycle.Status.DRAFT,
+            PaymentCycle.Status.SUBMITTED,
+            submitted_by=actor,
+            submitted_at=timezone.now(),
+            totals=cycle_totals(cycle),
+        )
+        record(actor=actor, action="payments.submit", target=cycle,
+               changes={"status": ["draft", "submitted"]})  # fmt: skip
+    return cycle
+
+
+def return_to_draft(*, actor: Actor, cycle: PaymentCycle, reason: str) -> PaymentCycle:
+    """The approver sends a submitted payroll back, with a reason."""
+    _require(actor, Perm.PAYMENTS_APPROVE)
+    if not reason.strip():
+        raise InvalidInput(_("Motif obligatoire."), {"reason": [_("Motif obligatoire.")]})
+    with transaction.atomic():
+        cycle = _transition(
+            cycle, PaymentCycle.Status.SUBMITTED, PaymentCycle.Status.DRAFT,
+            submitted_by=None, submitted_at=None,
+        )  # fmt: skip
+        record(actor=actor, action="payments.return_to_draft", target=cycle,
+               changes={"status": ["submitted", "draft"], "reason": [None, reason.strip()]})  # fmt: skip
+    return cycle
+
+
+def budget_position(cycle: PaymentCycle) -> dict[str, int]:
+    """The allocation of the cycle's funding source to its programme for the year of payment,
+    what approved cycles already commit, and what this one would add."""
+    year = cycle.due_on.year
+    allocation = Budget.objects.filter(
+        funding_source=cycle.funding_source, programme=cycle.programme, year=year
+    ).aggregate(total=Sum("amount_xof"))["total"]
+    committed = (
+        PaymentLine.objects.filter(
+            cycle__programme=cycle.programme,
+            cycle__funding_source=cycle.funding_source,
+            cycle__due_on__year=year,
+            cycle__status__in=[
+                PaymentCycle.Status.APPROVED,
+                PaymentCycle.Status.SENT,
+                PaymentCycle.Status.RECONCILED,
+                PaymentCycle.Status.CLOSED,
+            ],
+        )
+        .exclude(cycle=cycle)
+        .aggregate(total=Sum("amount_xof"))["total"]
+    )
+    this = cycle.lines.aggregate(total=Sum("amount_xof"))["total"]
+    return {
+        "year": year,
+        "allocation_xof": int(allocation or 0),
+        "committed_xof": int(committed or 0),
+        "cycle_xof": int(this or 0),
+    }
+
+
+def approve_cycle(*, actor: Actor, cycle: PaymentCycle) -> PaymentCycle:
+    """Maker-checker: someone other than the submitter approves, within the budget. The
+    emergency top-ups this payroll pays count one more cycle paid."""
+    _require(actor, Perm.PAYMENTS_APPROVE)
+    if cycle.status != PaymentCycle.Status.SUBMITTED:
+        raise Conflict(_("Seul un cycle soumis s'approuve."))
+    if actor is not None and cycle.submitted_by_id == actor.pk:
+        raise Forbidden(
+            _(
+                "Vous avez soumis ce cycle : une autre personne doit l'approuver (double validation)."
+            )
+        )
+    with transaction.atomic():
+        # Approvals of one programme's cycles are serialised: two cannot both fit the budget.
+        Programme.objects.select_for_update().get(pk=cycle.programme_id)
+        position = budget_position(cycle)
+        remaining = position["allocation_xof"] - position["committed_xof"]
+        if position["cycle_xof"] > remaining:
+            raise InvalidInput(
+                _(
+                    "Budget dépassé : %(source)s alloue %(allocation)s à ce programme en %(year)s, "
+                    "%(committed)s sont déjà engagés, ce cycle demande %(cycle)s (reste "
+                    "%(remaining)s)."
+                )
+                % {
+                    "source": cycle.funding_source.name,
+                    "allocation": format_xof(position["allocation_xof"]),
+                    "year": position["year"],
+                    "committed": format_xof(position["committed_xof"]),
+                    "cycle": format_xof(position["cycle_xof"]),
+                    "remaining": format_xof(max(remaining, 0)),
+                }
+            )
+        cycle = _transition(
+            cycle,
+            PaymentCycle.Status.SUBMITTED,
+            PaymentCycle.Status.APPROVED,
+            approved_by=actor,
+            approved_at=timezone.now(),
+        )
+        paid_top_ups = TopUp.objects.filter(
+            enrolment__payments__cycle=cycle,
+            enrolment__payments__emergency_xof__gt=0,
+            cycles_paid__lt=F("cycles"),
+            emergency__ends_on__gte=cycle.cycle_on,
+        )
+        top_ups = paid_top_ups.update(cycles_paid=F("cycles_paid") + 1)
+        record(
+            actor=actor,
+            action="payments.approve",
+            target=cycle,
+            changes={"status": ["submitted", "approved"], "budget": [None, position],
+                     "top_ups_paid": [None, top_ups]},
+        )  # fmt: skip
+    return cycle
+
+
+def set_budget(
+    *, actor: Actor, funding_source: FundingSource, programme: Programme, year: int, amount_xof: int
+) -> Budget:
+    _require(actor, Perm.PAYMENTS_APPROVE)
+    if isinstance(amount_xof, bool) or not isinstance(amount_xof, int) or amount_xof < 0:
+        raise InvalidInput(_("L'allocation est un montant entier positif en FCFA."))
+    try:
+        with transaction.atomic():
+            budget, _created = Budget.objects.update_or_create(
+                funding_source=funding_source,
+                programme=programme,
+                year=year,
+                defaults={"amount_xof": amount_xof},
+            )
+            record(actor=actor, action="payments.budget", target=budget,
+                   changes={"amount_xof": [None, amount_xof]})  # fmt: skip
+    except IntegrityError as exc:
+        raise Conflict(str(exc)) from exc
+    return budget

@@ -1,0 +1,90 @@
+"""The payment pages and `jigi payroll generate` as payment officers use them."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from conftest import signed_in
+from jigi.accounts.models import User
+from jigi.accounts.tests.factories import UserFactory
+from jigi.core.jobs import execute_job
+from jigi.core.models import FundingSource, Job
+from jigi.payments.models import PaymentCycle
+from jigi.payments.tests.factories import cycle_for, enrolled, make_programme
+
+pytestmark = pytest.mark.django_db
+
+
+def test_officer_creates_generates_submits_and_another_approves(payment_officer: User) -> None:
+    programme = make_programme()
+    enrolled(programme)
+    enrolled(programme, head={"phone": "+22376000001"})
+    client = signed_in(payment_officer)
+    response = client.post(
+        reverse("payments:cycle_create"),
+        {"programme": programme.pk, "name": "2027 – cycle 1", "cycle_on": "2027-03-01",
+         "due_on": "2027-03-15", "funding_source": FundingSource.objects.get(code="ida-fa2").pk},
+    )  # fmt: skip
+    cycle = PaymentCycle.objects.get()
+    assert response["Location"] == reverse("payments:cycle", args=[cycle.pk])
+    job_page = client.post(reverse("payments:cycle_action", args=[cycle.pk, "generate"]))
+    job = Job.objects.get(kind="payments.generate")
+    assert job_page["Location"] == reverse("core:job_detail", args=[job.pk])
+    assert execute_job(str(job.pk)).status == Job.Status.SUCCEEDED
+    page = client.get(reverse("payments:cycle", args=[cycle.pk]))
+    assert "30\u202f000\u202fFCFA" in page.content.decode()
+    client.post(reverse("payments:cycle_action", args=[cycle.pk, "submit"]))
+    refused = client.post(reverse("payments:cycle_action", args=[cycle.pk, "approve"]), follow=True)
+    assert "double validation" in refused.content.decode()
+    cycle.refresh_from_db()
+    assert cycle.status == PaymentCycle.Status.SUBMITTED
+    checker = UserFactory.create(
+        username="approbatrice", role="payment_officer", national_scope=True
+    )
+    from jigi.payments.models import Budget
+
+    Budget.objects.create(funding_source=cycle.funding_source, programme=programme, year=2027,
+                          amount_xof=1_000_000)  # fmt: skip
+    signed_in(checker).post(reverse("payments:cycle_action", args=[cycle.pk, "approve"]))
+    cycle.refresh_from_db()
+    assert cycle.status == PaymentCycle.Status.APPROVED
+
+
+def test_shared_numbers_are_flagged_before_submission(payment_officer: User) -> None:
+    programme = make_programme()
+    enrolled(programme, head={"phone": "+22376000009"})
+    enrolled(programme, head={"phone": "+22376000009"})
+    from jigi.payments import services
+
+    cycle = services.generate_payroll(actor=None, cycle=cycle_for(programme))
+    page = signed_in(payment_officer).get(reverse("payments:cycle", args=[cycle.pk]))
+    kinds = [anomaly.kind for anomaly in page.context["anomalies"]]
+    assert kinds == ["shared_number"]
+
+
+def test_programme_officers_read_but_do_not_prepare_payments(programme_officer_kayes: User) -> None:
+    client = signed_in(programme_officer_kayes)
+    assert client.get(reverse("payments:cycles")).status_code == 200
+    assert client.get(reverse("payments:cycle_create")).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_jigi_payroll_generate(areas: None) -> None:
+    programme = make_programme()
+    enrolled(programme)
+    cycle = cycle_for(programme)
+    out = io.StringIO()
+    with contextlib.suppress(SystemExit):
+        call_command("payroll", "generate", str(cycle.pk), "--json", stdout=out)
+    result = json.loads(out.getvalue())
+    assert (result["ok"], result["lines"], result["amount_xof"]) == (True, 1, 15000)
+    missing = io.StringIO()
+    with contextlib.suppress(SystemExit):
+        call_command("payroll", "generate", "999", "--json", stdout=missing)
+    assert "999" in json.loads(missing.getvalue())["error"]
