@@ -251,3 +251,66 @@ class PaymentLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cycle} – {self.household_id} – {self.amount_xof}"
+
+
+class PaymentFile(models.Model):
+    """A payroll file handed to an agency: its control total and its SHA-256, so what the
+    agency received can be proven later."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    cycle = models.ForeignKey(PaymentCycle, on_delete=models.PROTECT, related_name="files")
+    agency = models.ForeignKey(PaymentAgency, on_delete=models.PROTECT, null=True, related_name="+")
+    file_format = models.CharField(max_length=4, choices=Format.choices)
+    rows = models.PositiveIntegerField()
+    total_xof = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.cycle} – {self.agency} ({self.sha256[:12]})"
+
+
+class ReturnImport(models.Model):
+    """An agency's return file: checked line by line, then applied if the officer chooses.
+    The same file (by content) is never applied twice to a cycle."""
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", _("Vérifié")
+        APPLIED = "applied", _("Appliqué")
+
+    cycle = models.ForeignKey(PaymentCycle, on_delete=models.PROTECT, related_name="returns")
+    file_name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.CHECKED)
+    rows = models.PositiveIntegerField(default=0)
+    valid_rows = models.PositiveIntegerField(default=0)
+    applied_rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    valid = models.JSONField(default=list, blank=True)  # the valid lines, applied on request
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["cycle", "sha256"],
+                condition=Q(status="applied"),
+                name="return_file_applied_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle} – {self.file_name}"

@@ -147,3 +147,34 @@ def changes_from_previous(user: User, cycle: PaymentCycle) -> dict[str, Any] | N
         "removed": len(before - now),
         "amount_change": now_total - before_total,
     }
+
+
+def reconciliation(user: User, cycle: PaymentCycle) -> dict[str, Any]:
+    """Expected, paid, failed, uncollected and still outstanding, by agency and in all, to
+    the franc (the four outcomes always add up to what was expected)."""
+    _require_view(user)
+    statuses = {
+        "paid": PaymentLine.Status.PAID,
+        "failed": PaymentLine.Status.FAILED,
+        "uncollected": PaymentLine.Status.UNCOLLECTED,
+        "outstanding": PaymentLine.Status.PENDING,
+    }
+    sums = {
+        f"{name}_xof": Sum("amount_xof", filter=Q(status=status), default=0)
+        for name, status in statuses.items()
+    }
+    counts = {
+        f"{name}_lines": Count("id", filter=Q(status=status)) for name, status in statuses.items()
+    }
+    lines = lines_for(user, cycle)
+    rows = (
+        lines.values("agency__name")
+        .annotate(
+            expected_xof=Sum("amount_xof", default=0), expected_lines=Count("id"), **sums, **counts
+        )  # fmt: skip
+        .order_by("agency__name")
+    )
+    total = lines.aggregate(
+        expected_xof=Sum("amount_xof", default=0), expected_lines=Count("id"), **sums, **counts
+    )
+    return {"agencies": list(rows), "total": total}

@@ -6,14 +6,20 @@ entry. Payment officers work nationally: a payroll covers the whole programme.
 
 from __future__ import annotations
 
-from datetime import date
+import csv
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max, Sum
+from django.db.models import Count, F, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
 
 from jigi.accounts.models import User
 from jigi.accounts.policy import has_perm
@@ -23,7 +29,15 @@ from jigi.core.errors import Conflict, Forbidden, InvalidInput
 from jigi.core.jobs import Progress, job_kind, start_job
 from jigi.core.models import FundingSource, Job
 from jigi.core.money import format_xof
-from jigi.payments.models import Budget, PaymentCycle, PaymentLine
+from jigi.core.text import spreadsheet_safe
+from jigi.payments.models import (
+    Budget,
+    PaymentAgency,
+    PaymentCycle,
+    PaymentFile,
+    PaymentLine,
+    ReturnImport,
+)
 from jigi.programmes.models import Programme, TopUp
 
 Actor = User | None  # None: the system (CLI run by an administrator, the demo)
@@ -372,3 +386,279 @@ def set_budget(
     except IntegrityError as exc:
         raise Conflict(str(exc)) from exc
     return budget
+
+
+# ---------------------------------------------------------------------------------------------
+# Files for agencies, their returns, reconciliation
+
+FILE_COLUMNS = (
+    "payment_id",
+    "cycle_id",
+    "household_code",
+    "recipient_name",
+    "recipient_id",
+    "msisdn",
+    "channel",
+    "amount",
+    "currency",
+    "commune_pcode",
+    "note",
+)
+TRAILER = "TOTAL"
+
+
+@dataclass(frozen=True)
+class AgencyFile:
+    name: str
+    content: bytes
+    content_type: str
+    record: PaymentFile
+
+
+def _file_rows(lines: Any) -> Iterator[list[Any]]:
+    for line in lines.iterator(chunk_size=5000):
+        msisdn = line.payment_number.lstrip("+") if line.channel == "mobile_money" else ""
+        yield [
+            line.pk,
+            line.cycle_id,
+            line.household.code,
+            line.recipient_name,
+            line.recipient_id,
+            msisdn,
+            line.channel,
+            line.amount_xof,
+            "XOF",
+            line.commune_id,
+            (f"reemission {line.reissue_of_id}" if line.reissue_of_id else ""),
+        ]
+
+
+def export_agency_file(
+    *, actor: Actor, cycle: PaymentCycle, agency: PaymentAgency | None, file_format: str
+) -> AgencyFile:
+    """The approved payroll's lines for one agency (or those without one) in the default
+    layout, with a trailer row carrying the control total; the file's hash is recorded and
+    the first file sends the cycle."""
+    _require(actor, Perm.PAYMENTS_APPROVE)
+    if cycle.status not in {PaymentCycle.Status.APPROVED, PaymentCycle.Status.SENT}:
+        raise Conflict(_("Seule une liste approuvée s'envoie aux agences."))
+    if file_format not in {"csv", "xlsx"}:
+        raise InvalidInput(_("Format de fichier inconnu : %(format)s.") % {"format": file_format})
+    lines = cycle.lines.filter(agency=agency).select_related("household").order_by("pk")
+    totals = lines.aggregate(rows=Count("id"), amount=Sum("amount_xof"))
+    rows, amount = int(totals["rows"] or 0), int(totals["amount"] or 0)
+    trailer = [TRAILER, cycle.pk, "", "", "", "", "", amount, "XOF", "", rows]
+    if file_format == "xlsx":
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("payroll")
+        sheet.append(list(FILE_COLUMNS))
+        for row in _file_rows(lines):
+            sheet.append([spreadsheet_safe(value) for value in row])
+        sheet.append(trailer)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        content = buffer.getvalue()
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(FILE_COLUMNS)
+        writer.writerows([spreadsheet_safe(value) for value in row] for row in _file_rows(lines))
+        writer.writerow(trailer)
+        content = text.getvalue().encode("utf-8")
+        content_type = "text/csv; charset=utf-8"
+    digest = hashlib.sha256(content).hexdigest()
+    with transaction.atomic():
+        saved = PaymentFile.objects.create(
+            cycle=cycle, agency=agency, file_format=file_format, rows=rows, total_xof=amount,
+            sha256=digest, created_by=actor,
+        )  # fmt: skip
+        if cycle.status == PaymentCycle.Status.APPROVED:
+            _transition(cycle, PaymentCycle.Status.APPROVED, PaymentCycle.Status.SENT)
+        record(
+            actor=actor,
+            action="payments.export_file",
+            target=cycle,
+            changes={"agency": [None, agency.code if agency else None], "rows": [None, rows],
+                     "total_xof": [None, amount], "sha256": [None, digest]},
+        )  # fmt: skip
+    code = agency.code if agency else "sans-agence"
+    return AgencyFile(
+        name=f"paiement-{cycle.programme.code}-{cycle.number}-{code}.{file_format}",
+        content=content,
+        content_type=content_type,
+        record=saved,
+    )
+
+
+RETURN_STATUSES = {
+    "paid": PaymentLine.Status.PAID,
+    "failed": PaymentLine.Status.FAILED,
+    "uncollected": PaymentLine.Status.UNCOLLECTED,
+}
+
+
+def _read_return_rows(content: bytes) -> list[dict[str, str]]:
+    text = content.decode("utf-8-sig")
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    missing = {"payment_id", "status", "amount"} - set(reader.fieldnames or [])
+    if missing:
+        raise InvalidInput(
+            _("Colonnes manquantes dans le fichier de retour : %(columns)s.")
+            % {"columns": ", ".join(sorted(missing))}
+        )
+    return [{key: (value or "").strip() for key, value in row.items() if key} for row in reader]
+
+
+def _parse_day(text: str) -> date | None:
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text[:19], pattern).date()  # noqa: DTZ007 (a date only)
+        except ValueError:
+            continue
+    return None
+
+
+def check_returns(
+    *, actor: Actor, cycle: PaymentCycle, file_name: str, content: bytes
+) -> ReturnImport:
+    """Check an agency's return file line by line; nothing is applied yet. Each problem
+    names its line and reason: unknown reference, duplicate line, amount different from the
+    payroll, payment dated before the cycle, unknown status, wrong control total."""
+    _require(actor, Perm.PAYMENTS_PREPARE)
+    if cycle.status != PaymentCycle.Status.SENT:
+        raise Conflict(_("Les retours s'importent pour un cycle envoyé aux agences."))
+    digest = hashlib.sha256(content).hexdigest()
+    if cycle.returns.filter(sha256=digest, status=ReturnImport.Status.APPLIED).exists():
+        raise InvalidInput(_("Ce fichier de retour a déjà été appliqué à ce cycle : rien à faire."))
+    rows = _read_return_rows(content)
+    ids = {int(row["payment_id"]) for row in rows if row.get("payment_id", "").isdigit()}
+    lines = {line.pk: line for line in cycle.lines.filter(pk__in=ids)}
+    errors: list[dict[str, Any]] = []
+    valid: list[dict[str, Any]] = []
+    seen: dict[int, int] = {}
+    amount_total = 0
+
+    def problem(number: int, column: str, value: str, reason: str) -> None:
+        errors.append({"line": number, "column": column, "value": value, "reason": reason})
+
+    for number, row in enumerate(rows, start=2):  # line 1 is the header
+        reference = row.get("payment_id", "")
+        if reference.upper() == TRAILER:
+            declared = row.get("amount", "")
+            if declared != str(amount_total):
+                problem(number, "amount", declared,
+                        _("Total de contrôle %(declared)s, mais les lignes font %(total)s.")
+                        % {"declared": declared, "total": amount_total})  # fmt: skip
+            continue
+        amount_text = row.get("amount", "")
+        if amount_text.isdigit():
+            amount_total += int(amount_text)
+        line = lines.get(int(reference)) if reference.isdigit() else None
+        if line is None:
+            problem(number, "payment_id", reference, _("Référence inconnue dans ce cycle."))
+            continue
+        if line.pk in seen:
+            problem(number, "payment_id", reference,
+                    _("Ligne en double (déjà à la ligne %(line)s).") % {"line": seen[line.pk]})  # fmt: skip
+            continue
+        seen[line.pk] = number
+        status = RETURN_STATUSES.get(row.get("status", "").lower())
+        if status is None:
+            problem(number, "status", row.get("status", ""),
+                    _("Statut inconnu (paid, failed ou uncollected)."))  # fmt: skip
+            continue
+        if amount_text != str(line.amount_xof):
+            problem(number, "amount", amount_text,
+                    _("Montant %(amount)s différent de la liste de paiement (%(expected)s).")
+                    % {"amount": amount_text, "expected": line.amount_xof})  # fmt: skip
+            continue
+        paid_on = None
+        if status == PaymentLine.Status.PAID:
+            paid_on = _parse_day(row.get("paid_at", ""))
+            if paid_on is None:
+                problem(number, "paid_at", row.get("paid_at", ""), _("Date de paiement invalide."))
+                continue
+            if paid_on < cycle.cycle_on:
+                problem(number, "paid_at", row.get("paid_at", ""),
+                        _("Date antérieure au cycle (%(day)s).") % {"day": cycle.cycle_on})  # fmt: skip
+                continue
+        if line.status != PaymentLine.Status.PENDING:
+            if line.status == status:
+                continue  # already recorded (this line came in another file): nothing to do
+            problem(number, "status", row.get("status", ""),
+                    _("Déjà enregistré comme « %(status)s ».") % {"status": line.get_status_display()})  # fmt: skip
+            continue
+        valid.append({
+            "line": line.pk, "status": status,
+            "paid_on": paid_on.isoformat() if paid_on else None,
+            "reference": row.get("operator_txn_id", "")[:100],
+            "reason": row.get("failure_reason", "")[:200],
+        })  # fmt: skip
+    checked = ReturnImport.objects.create(
+        cycle=cycle, file_name=file_name[:200], sha256=digest, rows=len(rows),
+        valid_rows=len(valid), errors=errors, valid=valid, created_by=actor,
+    )  # fmt: skip
+    record(actor=actor, action="payments.check_returns", target=cycle,
+           changes={"file": [None, file_name], "rows": [None, len(rows)],
+                    "errors": [None, len(errors)]})  # fmt: skip
+    return checked
+
+
+def apply_returns(*, actor: Actor, returns: ReturnImport) -> ReturnImport:
+    """Apply the checked file's valid lines (the officer chose to). Each line changes only
+    from "to pay", so a line is never recorded twice whatever file brings it again."""
+    _require(actor, Perm.PAYMENTS_PREPARE)
+    if returns.status != ReturnImport.Status.CHECKED:
+        raise Conflict(_("Ce fichier de retour est déjà appliqué."))
+    applied = 0
+    try:
+        with transaction.atomic():
+            cycle = PaymentCycle.objects.select_for_update().get(pk=returns.cycle_id)
+            if cycle.status != PaymentCycle.Status.SENT:
+                raise Conflict(_("Les retours s'appliquent à un cycle envoyé aux agences."))
+            for entry in returns.valid:
+                applied += PaymentLine.objects.filter(
+                    pk=entry["line"], cycle=cycle, status=PaymentLine.Status.PENDING
+                ).update(
+                    status=entry["status"],
+                    paid_on=date.fromisoformat(entry["paid_on"]) if entry["paid_on"] else None,
+                    transaction_reference=entry["reference"],
+                    failure_reason=entry["reason"],
+                )
+            ReturnImport.objects.filter(pk=returns.pk).update(
+                status=ReturnImport.Status.APPLIED, applied_rows=applied, applied_at=timezone.now()
+            )
+            record(actor=actor, action="payments.apply_returns", target=cycle,
+                   changes={"file": [None, returns.file_name], "applied": [None, applied]})  # fmt: skip
+    except IntegrityError:  # the same file applied at the same moment by someone else
+        raise InvalidInput(_("Ce fichier de retour a déjà été appliqué à ce cycle.")) from None
+    returns.refresh_from_db()
+    return returns
+
+
+def reconcile_cycle(*, actor: Actor, cycle: PaymentCycle) -> PaymentCycle:
+    """Every line has its outcome (paid, failed or uncollected): the cycle is reconciled."""
+    _require(actor, Perm.PAYMENTS_APPROVE)
+    pending = cycle.lines.filter(status=PaymentLine.Status.PENDING).count()
+    if pending:
+        raise InvalidInput(
+            _("%(count)s ligne(s) attendent encore un retour d'agence.") % {"count": pending}
+        )
+    with transaction.atomic():
+        cycle = _transition(cycle, PaymentCycle.Status.SENT, PaymentCycle.Status.RECONCILED)
+        record(actor=actor, action="payments.reconcile", target=cycle,
+               changes={"status": ["sent", "reconciled"]})  # fmt: skip
+    return cycle
+
+
+def close_cycle(*, actor: Actor, cycle: PaymentCycle) -> PaymentCycle:
+    """A closed cycle never changes again."""
+    _require(actor, Perm.PAYMENTS_APPROVE)
+    with transaction.atomic():
+        cycle = _transition(cycle, PaymentCycle.Status.RECONCILED, PaymentCycle.Status.CLOSED)
+        record(actor=actor, action="payments.close", target=cycle,
+               changes={"status": ["reconciled", "closed"]})  # fmt: skip
+    return cycle
