@@ -38,3 +38,14 @@ class CycleForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Motif"), max_length=300)
+
+
+class ReturnsForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Fichier de retour de l'agence (CSV)"),
+        help_text=gettext_lazy(
+            "Colonnes payment_id, status (paid, failed, uncollected), amount, paid_at, "
+            "operator_txn_id, failure_reason ; une ligne TOTAL facultative porte le total de "
+            "contrôle."
+        ),
+    )

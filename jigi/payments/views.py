@@ -16,8 +16,8 @@ from jigi.accounts.roles import Perm
 from jigi.core.errors import Conflict, Forbidden, InvalidInput
 from jigi.core.http import add_errors_to_form, domain_errors, paginate
 from jigi.payments import selectors, services
-from jigi.payments.forms import CycleForm, ReasonForm
-from jigi.payments.models import PaymentCycle
+from jigi.payments.forms import CycleForm, ReasonForm, ReturnsForm
+from jigi.payments.models import PaymentAgency, PaymentCycle, ReturnImport
 
 
 def _user(request: HttpRequest, perm: str = Perm.PAYMENTS_VIEW) -> User:
@@ -77,8 +77,90 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "can_prepare": has_perm(user, Perm.PAYMENTS_PREPARE),
         "can_approve": has_perm(user, Perm.PAYMENTS_APPROVE) and cycle.submitted_by_id != user.pk,
         "reason_form": ReasonForm(),
+        "agencies": PaymentAgency.objects.filter(lines__cycle=cycle).distinct(),
+        "unassigned": cycle.lines.filter(agency__isnull=True).exists(),
+        "files": cycle.files.select_related("agency", "created_by"),
+        "returns": cycle.returns.all()[:20],
+        "reconciliation": selectors.reconciliation(user, cycle)
+        if cycle.status not in {PaymentCycle.Status.DRAFT, PaymentCycle.Status.SUBMITTED}
+        else None,
+        "returns_form": ReturnsForm(),
     }
     return render(request, "payments/cycle_detail.html", context)
+
+
+@login_required
+@require_POST
+@domain_errors
+def cycle_file(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """Download one agency's payroll file (recorded with its hash; sends the cycle)."""
+    user = _user(request, Perm.PAYMENTS_APPROVE)
+    cycle = selectors.get_cycle_for(user, cycle_id)
+    code = request.POST.get("agency", "")
+    agency = PaymentAgency.objects.filter(code=code).first() if code else None
+    try:
+        file = services.export_agency_file(
+            actor=user, cycle=cycle, agency=agency, file_format=request.POST.get("format", "csv")
+        )
+    except (InvalidInput, Conflict) as exc:
+        messages.error(request, str(exc))
+        return redirect("payments:cycle", cycle_id=cycle.pk)
+    response = HttpResponse(file.content, content_type=file.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file.name}"'
+    return response
+
+
+@login_required
+@require_POST
+@domain_errors
+def cycle_returns(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    user = _user(request, Perm.PAYMENTS_PREPARE)
+    cycle = selectors.get_cycle_for(user, cycle_id)
+    form = ReturnsForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choisissez le fichier de retour de l'agence (CSV)."))
+        return redirect("payments:cycle", cycle_id=cycle.pk)
+    upload = form.cleaned_data["file"]
+    try:
+        checked = services.check_returns(
+            actor=user, cycle=cycle, file_name=upload.name, content=upload.read()
+        )
+    except (InvalidInput, Conflict) as exc:
+        messages.error(request, str(exc))
+        return redirect("payments:cycle", cycle_id=cycle.pk)
+    except UnicodeDecodeError:
+        messages.error(request, _("Le fichier n'est pas un CSV en UTF-8."))
+        return redirect("payments:cycle", cycle_id=cycle.pk)
+    return redirect("payments:returns", cycle_id=cycle.pk, returns_id=checked.pk)
+
+
+@login_required
+@domain_errors
+def returns_detail(request: HttpRequest, cycle_id: int, returns_id: int) -> HttpResponse:
+    user = _user(request)
+    cycle = selectors.get_cycle_for(user, cycle_id)
+    checked = cycle.returns.filter(pk=returns_id).first()
+    if checked is None:
+        raise PermissionDenied
+    if request.method == "POST":
+        _user(request, Perm.PAYMENTS_PREPARE)
+        try:
+            checked = services.apply_returns(actor=user, returns=checked)
+            messages.success(
+                request,
+                _("%(count)s ligne(s) appliquée(s).") % {"count": checked.applied_rows},
+            )
+        except (InvalidInput, Conflict) as exc:
+            messages.error(request, str(exc))
+        return redirect("payments:cycle", cycle_id=cycle.pk)
+    context = {
+        "cycle": cycle,
+        "returns": checked,
+        "can_apply": has_perm(user, Perm.PAYMENTS_PREPARE)
+        and checked.status == ReturnImport.Status.CHECKED
+        and checked.valid_rows > 0,
+    }
+    return render(request, "payments/returns_detail.html", context)
 
 
 @login_required
@@ -97,6 +179,12 @@ def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpRespon
         elif action == "approve":
             services.approve_cycle(actor=user, cycle=cycle)
             messages.success(request, _("Liste de paiement approuvée."))
+        elif action == "reconcile":
+            services.reconcile_cycle(actor=user, cycle=cycle)
+            messages.success(request, _("Cycle rapproché."))
+        elif action == "close":
+            services.close_cycle(actor=user, cycle=cycle)
+            messages.success(request, _("Cycle clôturé : il ne changera plus."))
         elif action == "return":
             form = ReasonForm(request.POST)
             reason = form.cleaned_data["reason"] if form.is_valid() else ""

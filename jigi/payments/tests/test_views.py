@@ -88,3 +88,70 @@ def test_jigi_payroll_generate(areas: None) -> None:
     with contextlib.suppress(SystemExit):
         call_command("payroll", "generate", "999", "--json", stdout=missing)
     assert "999" in json.loads(missing.getvalue())["error"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_jigi_payroll_export_then_import_returns(areas: None, tmp_path: object) -> None:
+    from pathlib import Path
+
+    from jigi.payments import services
+
+    folder = Path(str(tmp_path))
+    programme = make_programme()
+    enrolled(programme)
+    cycle = services.submit_cycle(
+        actor=None, cycle=services.generate_payroll(actor=None, cycle=cycle_for(programme))
+    )
+    checker = UserFactory.create(
+        username="approbatrice", role="payment_officer", national_scope=True
+    )
+    services.approve_cycle(actor=checker, cycle=cycle)
+
+    def jigi(*args: str) -> dict[str, object]:
+        out = io.StringIO()
+        with contextlib.suppress(SystemExit):
+            call_command("payroll", *args, "--json", stdout=out)
+        result: dict[str, object] = json.loads(out.getvalue())
+        return result
+
+    exported = jigi("export", str(cycle.pk), "--out", str(folder / "om.csv"))
+    assert (exported["rows"], exported["total_xof"]) == (1, 15000)
+    line = cycle.lines.get()
+    (folder / "ret.csv").write_text(
+        f"payment_id,status,amount,paid_at,operator_txn_id\n{line.pk},paid,15000,2027-03-05,OM9\n"
+    )
+    checked = jigi("import-returns", str(cycle.pk), str(folder / "ret.csv"))
+    assert (checked["valid"], checked["applied"]) == (1, 0)
+    applied = jigi("import-returns", str(cycle.pk), str(folder / "ret.csv"), "--apply")
+    assert applied["applied"] == 1
+    line.refresh_from_db()
+    assert line.status == "paid"
+
+
+def test_files_returns_and_reconciliation_from_the_cycle_page(payment_officer: User) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jigi.payments import services
+
+    programme = make_programme()
+    enrolled(programme)
+    cycle = services.submit_cycle(
+        actor=None, cycle=services.generate_payroll(actor=None, cycle=cycle_for(programme))
+    )
+    services.approve_cycle(actor=payment_officer, cycle=cycle)
+    client = signed_in(payment_officer)
+    download = client.post(reverse("payments:cycle_file", args=[cycle.pk]), {"format": "csv"})
+    assert download["Content-Disposition"].startswith("attachment")
+    line = cycle.lines.get()
+    upload = SimpleUploadedFile(
+        "retour.csv",
+        f"payment_id,status,amount,paid_at\n{line.pk},paid,14000,2027-03-05\n".encode(),
+    )
+    checked = client.post(reverse("payments:cycle_returns", args=[cycle.pk]), {"file": upload})
+    page = client.get(checked["Location"])
+    assert "14000" in page.content.decode()
+    assert "différent de la liste" in page.content.decode()
+    line.refresh_from_db()
+    assert line.status == "pending"
+    cycle_page = client.get(reverse("payments:cycle", args=[cycle.pk]))
+    assert cycle_page.context["reconciliation"]["total"]["outstanding_xof"] == 15000
