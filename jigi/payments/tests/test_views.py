@@ -155,3 +155,21 @@ def test_files_returns_and_reconciliation_from_the_cycle_page(payment_officer: U
     assert line.status == "pending"
     cycle_page = client.get(reverse("payments:cycle", args=[cycle.pk]))
     assert cycle_page.context["reconciliation"]["total"]["outstanding_xof"] == 15000
+
+
+def test_demo_payroll_waits_for_the_payment_officer(areas: None) -> None:
+    from jigi.core.refdata import load_demo_reference
+    from jigi.payments import demo
+    from jigi.programmes import demo as programmes_demo
+    from jigi.programmes.tests.factories import household
+
+    load_demo_reference()
+    for children in (0, 1, 2, 3, 1, 2):
+        household(commune="ML010513", children=children)
+    programmes_demo.seed()
+    first = demo.seed()
+    cycle = PaymentCycle.objects.get()
+    assert cycle.status == PaymentCycle.Status.SUBMITTED
+    assert first["lines"] == cycle.lines.count() > 0
+    assert not cycle.lines.filter(agency__isnull=True).exists()  # Kayes: Orange Money
+    assert demo.seed()["created"] == 0
