@@ -43,7 +43,9 @@ class PaymentAgency(models.Model):
     fee_basis_points = models.PositiveIntegerField(
         _("frais (points de base)"),
         default=0,
-        help_text=_("Frais proportionnels : 150 = 1,5 % du montant payé."),
+        help_text=_(
+            "Frais proportionnels en points de base : 150 = 1,5 pour cent du montant payé."
+        ),
     )
     fee_fixed_xof = models.PositiveIntegerField(_("frais fixes par paiement (FCFA)"), default=0)
     file_layout = models.CharField(
