@@ -14,7 +14,7 @@ from jigi.accounts.models import User
 from jigi.accounts.policy import has_perm, visible
 from jigi.accounts.roles import Perm
 from jigi.core.errors import Forbidden, NotFound
-from jigi.payments.models import PaymentCycle, PaymentLine
+from jigi.payments.models import Budget, PaymentCycle, PaymentLine
 from jigi.registry.models import Individual
 
 ADULT_AGE = 18
@@ -178,3 +178,33 @@ def reconciliation(user: User, cycle: PaymentCycle) -> dict[str, Any]:
         expected_xof=Sum("amount_xof", default=0), expected_lines=Count("id"), **sums, **counts
     )
     return {"agencies": list(rows), "total": total}
+
+
+COMMITTED = ("approved", "sent", "reconciled", "closed")
+
+
+def budgets_for(user: User) -> list[dict[str, Any]]:
+    """Each budget line with what approved payrolls commit and what was actually paid."""
+    _require_view(user)
+    rows = []
+    for budget in Budget.objects.select_related("funding_source", "programme").order_by(
+        "-year", "programme__name", "funding_source__name"
+    ):
+        lines = PaymentLine.objects.filter(
+            cycle__programme=budget.programme,
+            cycle__funding_source=budget.funding_source,
+            cycle__due_on__year=budget.year,
+            cycle__status__in=COMMITTED,
+        ).aggregate(
+            committed=Sum("amount_xof", default=0),
+            disbursed=Sum("amount_xof", filter=Q(status=PaymentLine.Status.PAID), default=0),
+        )
+        rows.append(
+            {
+                "budget": budget,
+                "committed_xof": lines["committed"],
+                "disbursed_xof": lines["disbursed"],
+                "remaining_xof": budget.amount_xof - lines["committed"],
+            }
+        )
+    return rows

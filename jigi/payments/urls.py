@@ -7,6 +7,7 @@ app_name = "payments"
 urlpatterns = [
     path("", views.cycle_list, name="cycles"),
     path("new/", views.cycle_create, name="cycle_create"),
+    path("budgets/", views.budget_list, name="budgets"),
     path("<int:cycle_id>/", views.cycle_detail, name="cycle"),
     path("<int:cycle_id>/file/", views.cycle_file, name="cycle_file"),
     path("<int:cycle_id>/returns/", views.cycle_returns, name="cycle_returns"),

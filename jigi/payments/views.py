@@ -197,3 +197,10 @@ def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpRespon
     except (InvalidInput, Conflict) as exc:
         messages.error(request, str(exc))
     return redirect("payments:cycle", cycle_id=cycle.pk)
+
+
+@login_required
+@domain_errors
+def budget_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    return render(request, "payments/budget_list.html", {"rows": selectors.budgets_for(user)})

@@ -148,3 +148,20 @@ def test_failed_payments_of_a_reconciled_cycle_are_reissued_next_cycle(areas: No
     following = cycle_for(cycle.programme, number_on=date(2027, 6, 1))
     following = services.generate_payroll(actor=None, cycle=following)
     assert following.lines.get().reissue_of_id == line.pk
+
+
+def test_budget_page_shows_committed_and_disbursed(areas: None, administrator: User) -> None:
+    from django.urls import reverse
+
+    from conftest import signed_in
+
+    cycle = sent_cycle(households=2)
+    first, second = cycle.lines.order_by("pk")
+    content = returns_file([[first.pk, "paid", first.amount_xof, "2027-03-10", "T", ""]])
+    services.apply_returns(
+        actor=None,
+        returns=services.check_returns(actor=None, cycle=cycle, file_name="p.csv", content=content),
+    )
+    [row] = signed_in(administrator).get(reverse("payments:budgets")).context["rows"]
+    assert (row["committed_xof"], row["disbursed_xof"]) == (30000, 15000)
+    assert row["remaining_xof"] == row["budget"].amount_xof - 30000
