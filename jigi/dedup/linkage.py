@@ -481,15 +481,164 @@ def _numbered(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(unique_id=np.arange(len(frame), dtype="int64"))
 
 
-def predict(frame: pd.DataFrame, model: dict[str, Any], *, threshold: float) -> pd.DataFrame:
-    """Pairs above ``threshold`` with per-comparison weights, one match per household pair."""
+def _scored(
+    frame: pd.DataFrame,
+    model: dict[str, Any],
+    *,
+    threshold: float,
+    connection: Any,
+    rules: Any = None,
+) -> pd.DataFrame:
+    """Splink's pairs of ``frame`` (records numbered for it, ids mapped back); the tables
+    it made are dropped from ``connection`` afterwards."""
     settings_ = {**model, "retain_intermediate_calculation_columns": True}
-    linker = linker_for(_numbered(frame), settings_)
-    pairs = linker.inference.predict(threshold_match_probability=threshold).as_pandas_dataframe()
+    if rules is not None:
+        settings_["blocking_rules_to_generate_predictions"] = rules
+    linker = Linker(_numbered(frame), settings_, db_api=DuckDBAPI(connection=connection))
+    try:
+        found = linker.inference.predict(threshold_match_probability=threshold)
+        pairs = found.as_pandas_dataframe()
+    finally:
+        linker.table_management.delete_tables_created_by_splink_from_db()
     ids = frame["unique_id"].to_numpy()
     pairs["unique_id_l"] = ids[pairs["unique_id_l"].to_numpy()]
     pairs["unique_id_r"] = ids[pairs["unique_id_r"].to_numpy()]
-    return one_person_per_household(pairs)
+    return pairs
+
+
+def predict(frame: pd.DataFrame, model: dict[str, Any], *, threshold: float) -> pd.DataFrame:
+    """Pairs above ``threshold`` with per-comparison weights, one match per household pair,
+    then the members two copies of a household still leave unmatched
+    (``within_linked_households``)."""
+    # One database for both passes: a second in-memory one would hold its own buffers
+    # beside the first's (about 800 MB more at a million records).
+    connection = duckdb.connect()
+    try:
+        pairs = _scored(frame, model, threshold=threshold, connection=connection)
+        return within_linked_households(
+            frame,
+            model,
+            one_person_per_household(pairs),
+            threshold=threshold,
+            connection=connection,
+        )
+    finally:
+        connection.close()
+
+
+# Between two copies of one household, the place and the members in common are what made
+# them copies: the second pass leaves these comparisons out rather than count them twice.
+CONTEXT_COMPARISONS = ("place", "household")
+STRONG_HOUSEHOLD_LEVEL = "3 membres ou plus en commun"
+
+
+def within_linked_households(
+    frame: pd.DataFrame,
+    model: dict[str, Any],
+    pairs: pd.DataFrame,
+    *,
+    threshold: float,
+    connection: Any = None,
+) -> pd.DataFrame:
+    """``pairs`` with matches between the remaining members of households known to be copies.
+
+    Two households are copies when a pair between them shares three or more members, or two
+    pairs link them. Their members the first pass left without a match in the other copy
+    (mostly children: their age drifted, so they lost the household tokens and the birth
+    agreement that carried their parents) are compared again, all with all, on DuckDB
+    whatever engine scored the first pass. The prior is then no longer one pair of the whole
+    register but the share of these households' cross pairs already matched, and place and
+    household are left out (``CONTEXT_COMPARISONS``, shown with a weight of 0). Each member
+    still matches at most one of the other copy (``one_person_per_household``).
+    """
+    strong = _level_value(model, "household", STRONG_HOUSEHOLD_LEVEL)
+    if pairs.empty or strong is None:
+        return pairs
+    between = pairs[
+        pairs["household_id_l"].notna()
+        & pairs["household_id_r"].notna()
+        & (pairs["household_id_l"] != pairs["household_id_r"])
+    ]
+    links = between.groupby(["household_id_l", "household_id_r"])["gamma_household"].agg(
+        ["size", "max"]
+    )
+    links = links[(links["size"] >= 2) | (links["max"] == strong)]
+    if links.empty:
+        return pairs
+    group = _groups(links.index)
+    members = frame[frame["household_id"].isin(group.keys())]
+    members = members.assign(link_group=members["household_id"].map(group))
+    # The prior: how many of these households' cross pairs the first pass already matched.
+    sizes = members.groupby(["link_group", "household_id"]).size()
+    total = sizes.groupby(level=0).sum()
+    cross = float(((total**2 - (sizes**2).groupby(level=0).sum()) / 2).sum())
+    already = between[between["household_id_l"].map(group).notna()]
+    share = min(0.5, max(0.01, len(already) / cross)) if cross else 0.01
+    context = {**model, "probability_two_random_records_match": share}
+    context["comparisons"] = [
+        {**item, "comparison_levels": [_neutral(level) for level in item["comparison_levels"]]}
+        if item["output_column_name"] in CONTEXT_COMPARISONS
+        else item
+        for item in model["comparisons"]
+    ]
+    rule = {"blocking_rule": "l.link_group = r.link_group AND l.household_id <> r.household_id"}
+    candidates = _scored(
+        members,
+        context,
+        threshold=threshold,
+        rules=[rule],
+        connection=connection or duckdb.connect(),
+    )
+    if candidates.empty:
+        return pairs
+    matched = set(zip(between["unique_id_l"], between["household_id_r"], strict=True))
+    matched |= set(zip(between["unique_id_r"], between["household_id_l"], strict=True))
+    left = [
+        (a, h) not in matched and (b, g) not in matched
+        for a, h, b, g in zip(
+            candidates["unique_id_l"],
+            candidates["household_id_r"],
+            candidates["unique_id_r"],
+            candidates["household_id_l"],
+            strict=True,
+        )
+    ]
+    found = one_person_per_household(candidates[left])
+    return pd.concat([pairs, found], ignore_index=True) if not found.empty else pairs
+
+
+def _neutral(level: dict[str, Any]) -> dict[str, Any]:
+    """A level that weighs nothing (m = u): shown, not counted."""
+    if level.get("is_null_level"):
+        return level
+    return {**level, "m_probability": 0.5, "u_probability": 0.5}
+
+
+def _level_value(model: dict[str, Any], comparison: str, label: str) -> int | None:
+    """The value Splink gives a level in ``gamma_<comparison>`` (levels count down to 0)."""
+    for item in model["comparisons"]:
+        if item["output_column_name"] == comparison:
+            levels = [lvl for lvl in item["comparison_levels"] if not lvl.get("is_null_level")]
+            for index, level in enumerate(levels):
+                if level.get("label_for_charts") == label:
+                    return len(levels) - 1 - index
+    return None
+
+
+def _groups(links: Iterable[tuple[Any, Any]]) -> dict[Any, int]:
+    """Household → number of its group of linked households (connected components)."""
+    parent: dict[Any, Any] = {}
+
+    def find(item: Any) -> Any:
+        while parent.setdefault(item, item) != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    for left, right in links:
+        parent[find(left)] = find(right)
+    roots: dict[Any, int] = {}
+    return {item: roots.setdefault(find(item), len(roots)) for item in list(parent)}
 
 
 def clusters(pairs: pd.DataFrame, *, threshold: float) -> dict[str, int]:
@@ -579,7 +728,8 @@ def predict_on_spark(
     table = spark.createDataFrame(frame.astype({"birth_day": "float64", "birth_year": "float64"}))
     linker = Linker(table, settings_, db_api=SparkAPI(spark_session=spark))
     pairs = linker.inference.predict(threshold_match_probability=threshold)
-    return one_person_per_household(pairs.as_pandas_dataframe())
+    first = one_person_per_household(pairs.as_pandas_dataframe())
+    return within_linked_households(frame, model, first, threshold=threshold)
 
 
 def one_person_per_household(pairs: pd.DataFrame) -> pd.DataFrame:
