@@ -239,7 +239,10 @@ def _household() -> Any:
                 label_for_charts="Même ménage", m_probability=1e-6
             ),
             SharedMembersLevel(3).configure(label_for_charts="3 membres ou plus en commun"),
-            SharedMembersLevel(1).configure(label_for_charts="1 ou 2 membres en commun"),
+            # One member in common happens by chance far more often than two (a common given
+            # name and a birth year): at a million records most false pairs had exactly one.
+            SharedMembersLevel(2).configure(label_for_charts="2 membres en commun"),
+            SharedMembersLevel(1).configure(label_for_charts="1 membre en commun"),
             cll.ElseLevel(),
         ],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from jigi.dedup import linkage, names
 from jigi.dedup.linkage import PersonRecord
@@ -105,7 +106,8 @@ def test_a_child_left_out_by_blocking_is_matched_between_copies_of_a_household()
     again = _family("h2", last_child=("Oumra", date(2019, 9, 20)))
     frame = linkage.person_frame([*first, *again])
     model = linkage.baseline()
-    alone = linkage.linker_for(frame, model).inference.predict(0.5).as_pandas_dataframe()
+    first_pass: Any = linkage.linker_for(frame, model).inference.predict(0.5)
+    alone = first_pass.as_pandas_dataframe()
     assert "h1-5" not in set(alone.unique_id_l) | set(alone.unique_id_r)
     pairs = linkage.predict(frame, model, threshold=0.5)
     found = {(a, b) for a, b in zip(pairs.unique_id_l, pairs.unique_id_r, strict=True)}
