@@ -4,7 +4,7 @@
 
 1. Batch: a synthetic Malian register (`jigi synth`, ground truth beside it) is deduplicated
    by Jigi's model (names reduced to keys, household context, trained, scored, one match per
-   household pair) and, for reference, by a plain Splink model with the comparison library's
+   household pair, a second pass between copies of a household) and, for reference, by a plain Splink model with the comparison library's
    default comparisons on the raw columns and simple blocking (name + commune, birth date +
    commune, phone, NINA), trained the same way (u by sampling, m by EM). Each runs in its own
    process from the same CSV so its wall time and peak memory are its own; both are scored

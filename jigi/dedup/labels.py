@@ -40,7 +40,9 @@ LABELS: dict[str, Promise] = {
     "Même région": _("Même région"),
     "Même ménage": _("Même ménage"),
     "3 membres ou plus en commun": _("3 membres ou plus en commun"),
-    "1 ou 2 membres en commun": _("1 ou 2 membres en commun"),
+    "2 membres en commun": _("2 membres en commun"),
+    "1 membre en commun": _("1 membre en commun"),
+    "1 ou 2 membres en commun": _("1 ou 2 membres en commun"),  # models trained before 2026-12
     "Identique": _("Identique"),
     "Un chiffre de différence": _("Un chiffre de différence"),
     "Absent": _("Absent"),

@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import threading
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,11 +23,15 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import splink.blocking_rule_library as brl
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.dialects import SplinkDialect
 from splink.internals.exceptions import EMTrainingException
 
 from jigi.dedup.names import fold, name_key
@@ -81,7 +86,7 @@ def person_frame(records: Iterable[PersonRecord]) -> pd.DataFrame:
 
 def _person_frame(records: Iterable[PersonRecord]) -> pd.DataFrame:
     columns: dict[str, list[Any]] = {name: [] for name in COLUMNS}
-    members: list[str] = []
+    members: list[int] = []
     households: dict[Any, list[int]] = defaultdict(list)
     for index, record in enumerate(records):
         given, family = name_key(record.given_names), name_key(record.family_name, family=True)
@@ -108,8 +113,10 @@ def _person_frame(records: Iterable[PersonRecord]) -> pd.DataFrame:
         ):
             columns[name].append(value)
         # Family names are shared by whole lineages: a member is their given name and birth
-        # year, so households of one family do not look alike by chance.
-        members.append(f"{given}|{birth.year if birth else ''}")
+        # year, so households of one family do not look alike by chance. Held as a number
+        # (a stable hash: the instant check builds its two frames apart), which the engine
+        # compares several times faster than text.
+        members.append(zlib.crc32(f"{given}|{birth.year if birth else ''}".encode()))
         if record.household_id is not None:
             households[record.household_id].append(index)
     co_members = columns["co_members"]
@@ -198,6 +205,28 @@ def _place() -> Any:
     )
 
 
+class SharedMembersLevel(ComparisonLevelCreator):
+    """At least ``count`` members in common between two records' ``co_members``.
+
+    The same test as Splink's ``ArrayIntersectLevel``, written as a filter of one list by the
+    other: DuckDB builds no intersection list per pair, which made this comparison most of
+    the scoring time (members are unique within a list, so the count is the same).
+    """
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        if sql_dialect.sql_dialect_str == "spark":
+            shared = "size(filter(co_members_l, x -> array_contains(co_members_r, x)))"
+        else:
+            shared = "len(list_filter(co_members_l, lambda x: list_contains(co_members_r, x)))"
+        return f"{shared} >= {self.count}"
+
+    def create_label_for_charts(self) -> str:
+        return f"{self.count} members or more in common"
+
+
 def _household() -> Any:
     return cl.CustomComparison(
         output_column_name="household",
@@ -209,12 +238,11 @@ def _household() -> Any:
             cll.ExactMatchLevel("household_id").configure(
                 label_for_charts="Même ménage", m_probability=1e-6
             ),
-            cll.ArrayIntersectLevel("co_members", 3).configure(
-                label_for_charts="3 membres ou plus en commun"
-            ),
-            cll.ArrayIntersectLevel("co_members", 1).configure(
-                label_for_charts="1 ou 2 membres en commun"
-            ),
+            SharedMembersLevel(3).configure(label_for_charts="3 membres ou plus en commun"),
+            # One member in common happens by chance far more often than two (a common given
+            # name and a birth year): at a million records most false pairs had exactly one.
+            SharedMembersLevel(2).configure(label_for_charts="2 membres en commun"),
+            SharedMembersLevel(1).configure(label_for_charts="1 membre en commun"),
             cll.ElseLevel(),
         ],
     )
@@ -238,30 +266,63 @@ def _exact(column: str, description: str, *, typo: bool = False) -> Any:
     )
 
 
-# Each rule keeps its blocks within a commune, or needs an exact birth date, a phone or a NINA
-# to pair people across communes (a displaced family re-registered elsewhere): names alone are
-# too common to block a whole cercle or the country on (decision 0006 has the pair counts).
+class _SameBirthCloseName(BlockingRuleCreator):
+    """The same exact birth date in a region, and one name close to one of the other's
+    (Jaro-Winkler, written for each engine): both names mistyped, or swapped and one
+    mistyped. Without a close name such a pair cannot reach a match weight worth reviewing.
+    """
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        jw = sql_dialect.jaro_winkler_function_name
+        close = " OR ".join(
+            f"{jw}(l.{left}, r.{right}) >= 0.8"
+            for left, right in (
+                ("given_key", "given_key"),
+                ("family_key", "family_key"),
+                ("given_key", "family_key"),
+                ("family_key", "given_key"),
+            )
+        )
+        return f"l.birth_day = r.birth_day AND l.region = r.region AND {_EXACT_BOTH} AND ({close})"
+
+
+# Blocks stay within a commune, except for an exact birth date with a name, a phone or a NINA,
+# which pair people across communes (a displaced family re-registered elsewhere, a commune
+# mistyped): names alone are too common to block a cercle or the country on (decision 0006 has
+# the pair counts). An estimated birth (1 January of a year) is a year, not a day: it never
+# stands in for an exact date, whose day is what keeps a block small.
+_EXACT_BOTH = "NOT l.birth_estimated AND NOT r.birth_estimated"
 BLOCKING_RULES = (
-    block_on("given_key", "family_key", "commune"),
-    block_on("given_key", "family_key", "birth_year", "region"),
+    # Namesakes of all ages share a commune's few common names; a duplicate's birth year moves
+    # by a year or two at most (estimates, children's ages), so a wider gap is not compared.
+    brl.CustomRule(
+        "l.given_key = r.given_key AND l.family_key = r.family_key AND l.commune = r.commune"
+        " AND (abs(l.birth_year - r.birth_year) <= 3"
+        " OR l.birth_year IS NULL OR r.birth_year IS NULL)"
+    ),
     brl.CustomRule(
         "l.given_key = r.family_key AND l.family_key = r.given_key AND l.commune = r.commune"
     ),
-    block_on("given_key", "birth_year", "commune"),
-    block_on("family_key", "birth_year", "commune"),
-    block_on("birth_day", "commune"),
+    # Another family name (a woman under her husband's, a spelling no rule covers), born
+    # within a month when both dates are exact.
     brl.CustomRule(
-        "l.birth_day = r.birth_day AND l.given_key = r.given_key"
-        " AND NOT l.birth_estimated AND NOT r.birth_estimated"
+        "l.given_key = r.given_key AND l.birth_year = r.birth_year AND l.commune = r.commune"
+        " AND (abs(l.birth_day - r.birth_day) <= 31 OR l.birth_estimated OR r.birth_estimated)"
     ),
+    # Another given name (a typo, a variant no class lists): the sex, when known, stays.
     brl.CustomRule(
-        "l.birth_day = r.birth_day AND l.family_key = r.family_key"
-        " AND NOT l.birth_estimated AND NOT r.birth_estimated"
+        "l.family_key = r.family_key AND l.birth_year = r.birth_year AND l.commune = r.commune"
+        " AND (l.sex = r.sex OR l.sex IS NULL OR r.sex IS NULL)"
     ),
+    brl.CustomRule(f"l.birth_day = r.birth_day AND l.commune = r.commune AND {_EXACT_BOTH}"),
     brl.CustomRule(
-        "l.birth_day = r.birth_day AND l.region = r.region"
-        " AND NOT l.birth_estimated AND NOT r.birth_estimated"
+        "l.given_key = r.given_key AND l.family_key = r.family_key AND l.birth_day = r.birth_day"
+        " AND l.region = r.region"
     ),
+    brl.CustomRule(f"l.birth_day = r.birth_day AND l.given_key = r.given_key AND {_EXACT_BOTH}"),
+    brl.CustomRule(f"l.birth_day = r.birth_day AND l.family_key = r.family_key AND {_EXACT_BOTH}"),
+    brl.CustomRule(f"l.birth_day = r.birth_day AND l.given_key = r.family_key AND {_EXACT_BOTH}"),
+    _SameBirthCloseName(),
     block_on("nina"),
     block_on("phone"),
 )
@@ -332,7 +393,7 @@ def train(
     """
     if labels is None:
         labels = frame["nina"].fillna(frame["unique_id"].astype(str))
-    labelled = frame.assign(label=labels.to_numpy())
+    labelled = _numbered(frame).assign(label=labels.to_numpy())
     has_labels = bool(labels.duplicated().any())
     start: Any = settings() if has_labels else baseline()
     linker = Linker(labelled, start, db_api=DuckDBAPI())
@@ -361,7 +422,8 @@ def _estimate_birth_from_households(training: Any, *, sample: float) -> None:
                 "l.family_key = r.family_key AND l.given_key = r.given_key"
                 " AND l.commune = r.commune"
                 " AND l.household_id <> r.household_id"
-                " AND len(list_intersect(l.co_members, r.co_members)) >= 3" + drawn
+                " AND len(list_filter(l.co_members, lambda x: list_contains(r.co_members, x))) >= 3"
+                + drawn
             ),
             fix_u_probabilities=True,
             estimate_without_term_frequencies=True,
@@ -413,11 +475,173 @@ def linker_for(frame: pd.DataFrame, model: dict[str, Any]) -> Linker:
     return Linker(frame, model, db_api=DuckDBAPI())
 
 
-def predict(frame: pd.DataFrame, model: dict[str, Any], *, threshold: float) -> pd.DataFrame:
-    """Pairs above ``threshold`` with per-comparison weights, one match per household pair."""
+def _numbered(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its records numbered 0, 1, 2… as ``unique_id``.
+
+    Splink joins and orders pairs by ``unique_id`` many times over; integers make its blocking
+    about a third faster than text ids (a file's record codes).
+    """
+    return frame.assign(unique_id=np.arange(len(frame), dtype="int64"))
+
+
+def _scored(
+    frame: pd.DataFrame,
+    model: dict[str, Any],
+    *,
+    threshold: float,
+    connection: Any,
+    rules: Any = None,
+) -> pd.DataFrame:
+    """Splink's pairs of ``frame`` (records numbered for it, ids mapped back); the tables
+    it made are dropped from ``connection`` afterwards."""
     settings_ = {**model, "retain_intermediate_calculation_columns": True}
-    pairs = linker_for(frame, settings_).inference.predict(threshold_match_probability=threshold)
-    return one_person_per_household(pairs.as_pandas_dataframe())
+    if rules is not None:
+        settings_["blocking_rules_to_generate_predictions"] = rules
+    linker = Linker(_numbered(frame), settings_, db_api=DuckDBAPI(connection=connection))
+    try:
+        found = linker.inference.predict(threshold_match_probability=threshold)
+        pairs = found.as_pandas_dataframe()
+    finally:
+        linker.table_management.delete_tables_created_by_splink_from_db()
+    ids = frame["unique_id"].to_numpy()
+    pairs["unique_id_l"] = ids[pairs["unique_id_l"].to_numpy()]
+    pairs["unique_id_r"] = ids[pairs["unique_id_r"].to_numpy()]
+    return pairs
+
+
+def predict(frame: pd.DataFrame, model: dict[str, Any], *, threshold: float) -> pd.DataFrame:
+    """Pairs above ``threshold`` with per-comparison weights, one match per household pair,
+    then the members two copies of a household still leave unmatched
+    (``within_linked_households``)."""
+    # One database for both passes: a second in-memory one would hold its own buffers
+    # beside the first's (about 800 MB more at a million records).
+    connection = duckdb.connect()
+    try:
+        pairs = _scored(frame, model, threshold=threshold, connection=connection)
+        return within_linked_households(
+            frame,
+            model,
+            one_person_per_household(pairs),
+            threshold=threshold,
+            connection=connection,
+        )
+    finally:
+        connection.close()
+
+
+# Between two copies of one household, the place and the members in common are what made
+# them copies: the second pass leaves these comparisons out rather than count them twice.
+CONTEXT_COMPARISONS = ("place", "household")
+STRONG_HOUSEHOLD_LEVEL = "3 membres ou plus en commun"
+
+
+def within_linked_households(
+    frame: pd.DataFrame,
+    model: dict[str, Any],
+    pairs: pd.DataFrame,
+    *,
+    threshold: float,
+    connection: Any = None,
+) -> pd.DataFrame:
+    """``pairs`` with matches between the remaining members of households known to be copies.
+
+    Two households are copies when a pair between them shares three or more members, or two
+    pairs link them. Their members the first pass left without a match in the other copy
+    (mostly children: their age drifted, so they lost the household tokens and the birth
+    agreement that carried their parents) are compared again, all with all, on DuckDB
+    whatever engine scored the first pass. The prior is then no longer one pair of the whole
+    register but the share of these households' cross pairs already matched, and place and
+    household are left out (``CONTEXT_COMPARISONS``, shown with a weight of 0). Each member
+    still matches at most one of the other copy (``one_person_per_household``).
+    """
+    strong = _level_value(model, "household", STRONG_HOUSEHOLD_LEVEL)
+    if pairs.empty or strong is None:
+        return pairs
+    between = pairs[
+        pairs["household_id_l"].notna()
+        & pairs["household_id_r"].notna()
+        & (pairs["household_id_l"] != pairs["household_id_r"])
+    ]
+    links = between.groupby(["household_id_l", "household_id_r"])["gamma_household"].agg(
+        ["size", "max"]
+    )
+    links = links[(links["size"] >= 2) | (links["max"] == strong)]
+    if links.empty:
+        return pairs
+    group = _groups(links.index)
+    members = frame[frame["household_id"].isin(group.keys())]
+    members = members.assign(link_group=members["household_id"].map(group))
+    # The prior: how many of these households' cross pairs the first pass already matched.
+    sizes = members.groupby(["link_group", "household_id"]).size()
+    total = sizes.groupby(level=0).sum()
+    cross = float(((total**2 - (sizes**2).groupby(level=0).sum()) / 2).sum())
+    already = between[between["household_id_l"].map(group).notna()]
+    share = min(0.5, max(0.01, len(already) / cross)) if cross else 0.01
+    context = {**model, "probability_two_random_records_match": share}
+    context["comparisons"] = [
+        {**item, "comparison_levels": [_neutral(level) for level in item["comparison_levels"]]}
+        if item["output_column_name"] in CONTEXT_COMPARISONS
+        else item
+        for item in model["comparisons"]
+    ]
+    rule = {"blocking_rule": "l.link_group = r.link_group AND l.household_id <> r.household_id"}
+    candidates = _scored(
+        members,
+        context,
+        threshold=threshold,
+        rules=[rule],
+        connection=connection or duckdb.connect(),
+    )
+    if candidates.empty:
+        return pairs
+    matched = set(zip(between["unique_id_l"], between["household_id_r"], strict=True))
+    matched |= set(zip(between["unique_id_r"], between["household_id_l"], strict=True))
+    left = [
+        (a, h) not in matched and (b, g) not in matched
+        for a, h, b, g in zip(
+            candidates["unique_id_l"],
+            candidates["household_id_r"],
+            candidates["unique_id_r"],
+            candidates["household_id_l"],
+            strict=True,
+        )
+    ]
+    found = one_person_per_household(candidates[left])
+    return pd.concat([pairs, found], ignore_index=True) if not found.empty else pairs
+
+
+def _neutral(level: dict[str, Any]) -> dict[str, Any]:
+    """A level that weighs nothing (m = u): shown, not counted."""
+    if level.get("is_null_level"):
+        return level
+    return {**level, "m_probability": 0.5, "u_probability": 0.5}
+
+
+def _level_value(model: dict[str, Any], comparison: str, label: str) -> int | None:
+    """The value Splink gives a level in ``gamma_<comparison>`` (levels count down to 0)."""
+    for item in model["comparisons"]:
+        if item["output_column_name"] == comparison:
+            levels = [lvl for lvl in item["comparison_levels"] if not lvl.get("is_null_level")]
+            for index, level in enumerate(levels):
+                if level.get("label_for_charts") == label:
+                    return len(levels) - 1 - index
+    return None
+
+
+def _groups(links: Iterable[tuple[Any, Any]]) -> dict[Any, int]:
+    """Household → number of its group of linked households (connected components)."""
+    parent: dict[Any, Any] = {}
+
+    def find(item: Any) -> Any:
+        while parent.setdefault(item, item) != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    for left, right in links:
+        parent[find(left)] = find(right)
+    roots: dict[Any, int] = {}
+    return {item: roots.setdefault(find(item), len(roots)) for item in list(parent)}
 
 
 def clusters(pairs: pd.DataFrame, *, threshold: float) -> dict[str, int]:
@@ -507,7 +731,8 @@ def predict_on_spark(
     table = spark.createDataFrame(frame.astype({"birth_day": "float64", "birth_year": "float64"}))
     linker = Linker(table, settings_, db_api=SparkAPI(spark_session=spark))
     pairs = linker.inference.predict(threshold_match_probability=threshold)
-    return one_person_per_household(pairs.as_pandas_dataframe())
+    first = one_person_per_household(pairs.as_pandas_dataframe())
+    return within_linked_households(frame, model, first, threshold=threshold)
 
 
 def one_person_per_household(pairs: pd.DataFrame) -> pd.DataFrame:
