@@ -12,20 +12,24 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import json
 import logging
+import multiprocessing
+import signal
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.db.models import Count, Model, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -68,6 +72,8 @@ SQLITE_IMPORT_CACHE_KIB = 256 * 1024
 # Households per staging insert and per commit transaction: fewer, larger transactions write
 # the indexes' pages once per chunk; one took 1–2 s in the medium benchmark (README).
 CHUNK = 2000
+# A CSV of at least this many rows is checked in worker processes (JIGI_IMPORT_CHECK_WORKERS).
+PARALLEL_CHECK_ROWS = 20_000
 CROSSWALK = Path(__file__).parent / "data" / "mali_admin3_pcode_crosswalk_2015_2021.csv"
 FILE_SOURCE = "fichier"
 KOBO_SOURCE = "kobo"
@@ -423,7 +429,9 @@ class Validator:
             )
         for name, message in problems.items():
             errors.setdefault(name, []).append(message)
-        household = rules.clean_household(raw, errors, partial=False, today=self.today)
+        household = rules.clean_household(
+            raw, errors, partial=False, today=self.today, areas=self.areas
+        )
         rules.check_displacement(household, errors)
 
         members: list[dict[str, Any]] = []
@@ -693,27 +701,182 @@ def validate_batch(
     )
     batch.columns = columns
     validator = Validator(batch, columns)
+    estimated = _estimate_rows(batch, path)
     if progress is not None:
-        progress.start(_estimate_rows(batch, path), _("Lecture et vérification des lignes"))
+        progress.start(estimated, _("Lecture et vérification des lignes"))
     rows_read = 0
     seen: set[str] = set()
     repeated: set[str] = set()
-    buffer: list[StagedHousehold] = []
-    for group in _groups(reader.rows(), columns.get("household_key", ""), batch.sha256[:16]):
-        if group.key in seen:
-            repeated.add(group.key)
-        seen.add(group.key)
-        buffer.append(validator.check(group))
-        rows_read += len(group.rows)
-        if len(buffer) >= CHUNK:
-            validator.flush(buffer)
-            buffer = []
+    key_column = columns.get("household_key", "")
+
+    def groups() -> Iterator[Group]:
+        return _groups(reader.rows(), key_column, batch.sha256[:16])
+
+    workers = settings.JIGI_IMPORT_CHECK_WORKERS
+    checked = (
+        _check_in_workers(validator, groups, workers)
+        if workers > 1 and (estimated or 0) >= PARALLEL_CHECK_ROWS
+        else _check_here(validator, groups())
+    )
+    with closing(checked):  # a stopped job stops the workers too
+        for chunk in checked:
+            for key, item in chunk:
+                if key in seen:
+                    repeated.add(key)
+                seen.add(key)
+                rows_read += item.rows
+            validator.flush([item for _key, item in chunk])
             if progress is not None:
                 progress.update(rows_read)
-    validator.flush(buffer)
     if repeated:
         _merge_repeated(batch, reader.rows(), columns, repeated, validator)
     return _finish_validation(batch, actor)
+
+
+Checked = list[tuple[str, StagedHousehold]]  # (the household's whole key, its staged row)
+
+
+def _check_here(validator: Validator, groups: Iterator[Group]) -> Generator[Checked]:
+    """Check households in file order, a chunk at a time (the last one may be empty)."""
+    chunk: Checked = []
+    for group in groups:
+        chunk.append((group.key, validator.check(group)))
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    yield chunk
+
+
+class _AskedNumbers(set[tuple[str, str]]):
+    """The document numbers a worker has seen in its chunk, noting each number a check asks
+    about (``rules.clean_documents`` asks ``number in seen`` of every well-formed number)."""
+
+    asked: list[tuple[str, str]]
+
+    def __contains__(self, number: object) -> bool:
+        self.asked.append(number)  # type: ignore[arg-type]
+        return super().__contains__(number)
+
+
+_INHERITED: list[Any] = []  # in a check worker: the parent's connections, kept from closing
+_STAGED_FIELDS = (
+    "key", "sheet", "first_row", "rows", "payload", "errors", "error_rows", "content_hash", "action"
+)  # fmt: skip
+
+
+def _check_worker(
+    validator: Validator,
+    groups: Callable[[], Iterator[Group]],
+    index: int,
+    workers: int,
+    out: Connection,
+) -> None:
+    """In a forked process: check every ``workers``-th chunk of households from ``index``,
+    each chunk as if the file began there (document numbers seen only within the chunk),
+    and send each household's staged values with the numbers its check asked about."""
+    # The database connections are the parent's: set them aside unused and unclosed (closing
+    # one here would end the parent's session); the check reads no table.
+    for alias in connections:
+        _INHERITED.append(connections[alias].connection)
+        connections[alias].connection = None
+    # The parent's signal handlers (a task worker's graceful stop) are not this process's.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        chunk: list[tuple[str, tuple[Any, ...], list[tuple[str, str]]]] = []
+        for position, group in enumerate(groups()):
+            if (position // CHUNK) % workers != index:
+                continue
+            if position % CHUNK == 0:
+                validator.seen_documents = _AskedNumbers()
+            numbers = validator.seen_documents
+            assert isinstance(numbers, _AskedNumbers)  # noqa: S101 (set just above)
+            numbers.asked = []
+            item = validator.check(group)
+            chunk.append(
+                (group.key, tuple(getattr(item, name) for name in _STAGED_FIELDS), numbers.asked)
+            )
+            if position % CHUNK == CHUNK - 1:
+                out.send(("chunk", chunk))
+                chunk = []
+        if chunk:
+            out.send(("chunk", chunk))
+        out.send(("end", None))
+    except BaseException as exc:  # the parent raises it; this process only reports
+        out.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        out.close()
+
+
+def _check_in_workers(
+    validator: Validator, groups: Callable[[], Iterator[Group]], workers: int
+) -> Generator[Checked]:
+    """Check households in ``workers`` forked processes, chunk by chunk, and give the chunks
+    back in file order with the same results as ``_check_here``.
+
+    The only file-wide state of a check is the set of document numbers seen so far (a number
+    given twice is refused the second time). Each worker knows only its own chunk's, so this
+    process replays the numbers in file order: a household whose check asked about a number
+    an earlier chunk had given is checked again here, with the numbers seen before it, after
+    the first pass (it is refused either way). ``validator.seen_documents`` ends as after a
+    check in file order."""
+    context = multiprocessing.get_context("fork")  # the worker inherits the validator as is
+    receivers: list[Connection] = []
+    processes: list[multiprocessing.process.BaseProcess] = []
+    try:
+        for index in range(workers):
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_check_worker,
+                args=(validator, groups, index, workers, sender),
+                daemon=True,
+            )
+            process.start()
+            sender.close()
+            receivers.append(receiver)
+            processes.append(process)
+        seen = validator.seen_documents
+        again: dict[int, set[tuple[str, str]]] = {}  # position → numbers seen before it
+        position = 0
+        for turn in itertools.count():
+            kind, message = receivers[turn % workers].recv()
+            if kind == "error":
+                raise RuntimeError(f"An import check worker failed: {message}")
+            if kind == "end":
+                break
+            chunk: Checked = []
+            for key, values, asked in message:
+                item = StagedHousehold(
+                    batch=validator.batch, **dict(zip(_STAGED_FIELDS, values, strict=True))
+                )
+                given = {
+                    (document["kind"], document["number_normalised"])
+                    for member in item.payload["members"]
+                    for document in member["documents"]
+                }
+                if given & seen:  # given earlier in the file, in another chunk
+                    again[position] = {number for number in asked if number in seen}
+                else:
+                    chunk.append((key, item))
+                seen.update(asked)
+                position += 1
+            yield chunk
+        if again:
+            chunk = []
+            for position, group in enumerate(groups()):
+                if position in again:
+                    validator.seen_documents = again[position]
+                    chunk.append((group.key, validator.check(group)))
+            validator.seen_documents = seen
+            for start in range(0, len(chunk), CHUNK):
+                yield chunk[start : start + CHUNK]
+    finally:
+        for worker in processes:
+            if worker.is_alive():  # stopped early (an error, a cancelled job)
+                worker.kill()
+            worker.join()
+        for receiver in receivers:
+            receiver.close()
 
 
 def _merge_repeated(
