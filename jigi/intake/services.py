@@ -992,13 +992,12 @@ def _json_kinds(model: type[Model]) -> dict[str, str]:
 def _from_json(
     model: type[Model], values: dict[str, Any], areas: dict[str, AdminArea]
 ) -> dict[str, Any]:
-    kinds = _json_kinds(model)
-    typed: dict[str, Any] = {}
-    for name, value in values.items():
-        kind = kinds.get(name)
-        if kind is None or value is None or value == "":
-            typed[name] = value
-        elif kind == "date":
+    typed = dict(values)  # most values come back as they are: only the typed fields change
+    for name, kind in _json_kinds(model).items():
+        value = typed.get(name)
+        if value is None or value == "":
+            continue
+        if kind == "date":
             typed[name] = date.fromisoformat(value)
         elif kind == "decimal":
             typed[name] = Decimal(value)
