@@ -19,6 +19,7 @@ import multiprocessing
 import signal
 import uuid
 from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -30,7 +31,8 @@ from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
-from django.db.models import Count, Model, Q, Sum
+from django.db.models import Count, Model, Q, Sum, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -1031,12 +1033,32 @@ def commit_batch(
         progress.start(total, _("Enregistrement des ménages"))
         progress.update(done)
     committer = _Committer(batch, actor)
-    pending = todo.values_list(*_PENDING_FIELDS)
-    with _large_page_cache():
+    # The staged JSON as text: it is decoded (and typed for the register) in another thread,
+    # while this one writes the chunk before; the database's own work on a write (SQLite's
+    # inserts, PostgreSQL's COPY and commit) leaves the interpreter free meanwhile.
+    rows = todo.annotate(
+        payload_text=Cast("payload", TextField()), errors_text=Cast("errors", TextField())
+    ).values_list(*_PENDING_COLUMNS)
+    with (
+        _large_page_cache(),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-decode") as decoder,
+    ):
+        after = 0
+
+        def read_next() -> Future[list[_Pending]]:
+            nonlocal after
+            # Every chunk written is committed or set aside: the next one follows it by id.
+            part = list(rows.filter(pk__gt=after)[:CHUNK])
+            if part:
+                after = part[-1][0]
+            return decoder.submit(committer.decode, part)
+
+        upcoming = read_next()
         while True:
-            chunk = [_Pending(*row) for row in pending[:CHUNK]]
+            chunk = upcoming.result()
             if not chunk:
                 break
+            upcoming = read_next()
             committer.commit(chunk)
             done += len(chunk)
             if progress is not None:
@@ -1079,10 +1101,12 @@ class _Pending:
     error_rows: int
     content_hash: str
     action: str
+    spec: BulkHousehold | None = None  # a new household's values, typed for the register
 
 
-_PENDING_FIELDS = (
-    "pk", "key", "sheet", "first_row", "payload", "errors", "error_rows", "content_hash", "action"
+_PENDING_COLUMNS = (
+    "pk", "key", "sheet", "first_row", "payload_text", "errors_text", "error_rows",
+    "content_hash", "action",
 )  # fmt: skip
 
 
@@ -1099,6 +1123,35 @@ class _Committer:
             SourceRecord,
             ("source", "key", "household", "content_hash", "member_keys", "batch", "updated_at"),
         )
+
+    def decode(self, rows: list[tuple[Any, ...]]) -> list[_Pending]:
+        """Staged rows read as text (``_PENDING_COLUMNS``) → households to commit, each new
+        one with its values typed for the register. Reads no table (it runs in a thread)."""
+        items = []
+        areas, note = self.areas, {"import": self.batch.pk}
+        for pk, key, sheet, first_row, payload, errors, error_rows, content_hash, action in rows:
+            item = _Pending(
+                pk, key, sheet, first_row, json.loads(payload), json.loads(errors),
+                error_rows, content_hash, action,
+            )  # fmt: skip
+            if action == StagedHousehold.Action.NEW:
+                item.spec = BulkHousehold(
+                    commune=areas[item.payload["commune"]],
+                    values=_from_json(Household, item.payload["household"], areas),
+                    members=[
+                        (
+                            _from_json(Individual, member["values"], areas),
+                            [
+                                _from_json(IdentityDocument, doc, areas)
+                                for doc in member["documents"]
+                            ],
+                        )
+                        for member in item.payload["members"]
+                    ],
+                    note={**note, "rows": _rows_label(item)},
+                )
+            items.append(item)
+        return items
 
     def commit(self, chunk: list[_Pending]) -> None:
         fresh = []
@@ -1156,7 +1209,7 @@ class _Committer:
             self.refuse(items[0], reason)
 
     def write_new(self, items: list[_Pending]) -> None:
-        batch, areas = self.batch, self.areas
+        batch = self.batch
         with transaction.atomic():
             taken = set(
                 SourceRecord.objects.filter(
@@ -1170,24 +1223,7 @@ class _Committer:
                     StagedHousehold.objects.filter(pk=item.pk).update(action=item.action)
                 else:
                     fresh.append(item)
-            specs = [
-                BulkHousehold(
-                    commune=areas[item.payload["commune"]],
-                    values=_from_json(Household, item.payload["household"], areas),
-                    members=[
-                        (
-                            _from_json(Individual, member["values"], areas),
-                            [
-                                _from_json(IdentityDocument, doc, areas)
-                                for doc in member["documents"]
-                            ],
-                        )
-                        for member in item.payload["members"]
-                    ],
-                    note={"import": batch.pk, "rows": _rows_label(item)},
-                )
-                for item in fresh
-            ]
+            specs = [item.spec for item in fresh if item.spec is not None]
             created = register_households_bulk(actor=self.actor, households=specs)
             now = now_value()
             self.source_rows.insert(
