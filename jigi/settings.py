@@ -266,7 +266,7 @@ JIGI_JOB_STALE_AFTER = timedelta(
 # Import files are kept here (one per import, named by a random id) until the import is removed.
 JIGI_IMPORT_DIR = Path(env_str("JIGI_IMPORT_DIR", str(VAR_DIR / "imports")))
 JIGI_IMPORT_MAX_BYTES = env_int("JIGI_IMPORT_MAX_MB", default=500, minimum=1) * 1024 * 1024
-# Processes that check a large CSV import's rows side by side (decision 0007); 1: in the job's
+# Processes that check a large CSV import's rows side by side (decision 0005); 1: in the job's
 # own process only. Default: two, or one on a single core.
 JIGI_IMPORT_CHECK_WORKERS = env_int(
     "JIGI_IMPORT_CHECK_WORKERS", default=min(2, os.cpu_count() or 1), minimum=1

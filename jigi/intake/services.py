@@ -773,9 +773,9 @@ def _check_worker(
     workers: int,
     out: Connection,
 ) -> None:
-    """In a forked process: check every ``workers``-th chunk of households from ``index``,
-    each chunk as if the file began there (document numbers seen only within the chunk),
-    and send each household's staged values with the numbers its check asked about."""
+    """In a forked process: check every ``workers``-th chunk of households from ``index``
+    as if the file held only those chunks (the document numbers seen are this worker's
+    own), and send each household's staged values with the numbers its check asked about."""
     # The database connections are the parent's: set them aside unused and unclosed (closing
     # one here would end the parent's session); the check reads no table.
     for alias in connections:
@@ -786,13 +786,10 @@ def _check_worker(
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     try:
         chunk: list[tuple[str, tuple[Any, ...], list[tuple[str, str]]]] = []
+        numbers = validator.seen_documents = _AskedNumbers()
         for position, group in enumerate(groups()):
             if (position // CHUNK) % workers != index:
                 continue
-            if position % CHUNK == 0:
-                validator.seen_documents = _AskedNumbers()
-            numbers = validator.seen_documents
-            assert isinstance(numbers, _AskedNumbers)  # noqa: S101 (set just above)
             numbers.asked = []
             item = validator.check(group)
             chunk.append(
@@ -817,11 +814,11 @@ def _check_in_workers(
     back in file order with the same results as ``_check_here``.
 
     The only file-wide state of a check is the set of document numbers seen so far (a number
-    given twice is refused the second time). Each worker knows only its own chunk's, so this
-    process replays the numbers in file order: a household whose check asked about a number
-    an earlier chunk had given is checked again here, with the numbers seen before it, after
-    the first pass (it is refused either way). ``validator.seen_documents`` ends as after a
-    check in file order."""
+    given twice is refused the second time). Each worker knows only its own chunks' numbers,
+    a part of those seen before in the file, so this process replays the numbers in file
+    order: a household that gave a number seen earlier in another worker's chunk is checked
+    again here, with the numbers seen before it, after the first pass (it is refused either
+    way). ``validator.seen_documents`` ends as after a check in file order."""
     context = multiprocessing.get_context("fork")  # the worker inherits the validator as is
     receivers: list[Connection] = []
     processes: list[multiprocessing.process.BaseProcess] = []
@@ -856,7 +853,7 @@ def _check_in_workers(
                     for member in item.payload["members"]
                     for document in member["documents"]
                 }
-                if given & seen:  # given earlier in the file, in another chunk
+                if given & seen:  # given earlier in the file, in another worker's chunk
                     again[position] = {number for number in asked if number in seen}
                 else:
                     chunk.append((key, item))
