@@ -268,6 +268,9 @@ JIGI_JOB_STALE_AFTER = timedelta(
 # Import files are kept here (one per import, named by a random id) until the import is removed.
 JIGI_IMPORT_DIR = Path(env_str("JIGI_IMPORT_DIR", str(VAR_DIR / "imports")))
 JIGI_IMPORT_MAX_BYTES = env_int("JIGI_IMPORT_MAX_MB", default=500, minimum=1) * 1024 * 1024
+# Processes that check a large CSV import's rows side by side (decision 0005). Default 1: in
+# the job's own process, as on the shared 2-core benchmark machine two measured no faster.
+JIGI_IMPORT_CHECK_WORKERS = env_int("JIGI_IMPORT_CHECK_WORKERS", default=1, minimum=1)
 # After an import commits, queue a dedup run over the register (the imported households are
 # checked as a whole); off, administrators run it themselves.
 JIGI_DEDUP_AFTER_IMPORT = env_bool("JIGI_DEDUP_AFTER_IMPORT", default=True)

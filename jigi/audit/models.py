@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -63,19 +64,21 @@ class AuditEntry(models.Model):
 
     def hashed_fields(self) -> dict[str, Any]:
         """The fields the hash covers, in a form that survives a database round trip."""
-        return {
-            "seq": self.seq,
-            "at": self.at.isoformat(timespec="microseconds"),
-            "actor_id": self.actor_id,
-            "actor_label": self.actor_label,
-            "action": self.action,
-            "target_type": self.target_type,
-            "target_id": self.target_id,
-            "target_label": self.target_label,
-            "changes": self.changes,
-            "source": self.source,
-            "prev_hash": self.prev_hash,
-        }
+        return hashed_fields({name: getattr(self, name) for name in HASHED})
+
+
+HASHED = (
+    "seq", "at", "actor_id", "actor_label", "action", "target_type", "target_id", "target_label",
+    "changes", "source", "prev_hash",
+)  # fmt: skip
+
+
+def hashed_fields(values: Mapping[str, Any]) -> dict[str, Any]:
+    """What an entry's hash covers, from its field values by attribute name (``HASHED``): the
+    same for a model instance and for the plain rows of a bulk append."""
+    fields = {name: values[name] for name in HASHED}
+    fields["at"] = values["at"].isoformat(timespec="microseconds")
+    return fields
 
 
 class AuditHead(models.Model):

@@ -12,21 +12,27 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import json
 import logging
+import multiprocessing
+import signal
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Count, Model, Q, Sum
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.db.models import Count, Model, Q, Sum, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,7 +41,7 @@ from jigi.accounts.models import User
 from jigi.accounts.policy import has_perm
 from jigi.accounts.roles import Perm
 from jigi.audit.services import record
-from jigi.core.bulk import insert_objects
+from jigi.core.bulk import BulkRows, insert_objects, now_value
 from jigi.core.errors import DomainError, Forbidden, InvalidInput
 from jigi.core.jobs import JobStopped, Progress, job_kind, start_job
 from jigi.core.models import AdminArea, Job
@@ -68,6 +74,8 @@ SQLITE_IMPORT_CACHE_KIB = 256 * 1024
 # Households per staging insert and per commit transaction: fewer, larger transactions write
 # the indexes' pages once per chunk; one took 1–2 s in the medium benchmark (README).
 CHUNK = 2000
+# A CSV of at least this many rows is checked in worker processes (JIGI_IMPORT_CHECK_WORKERS).
+PARALLEL_CHECK_ROWS = 20_000
 CROSSWALK = Path(__file__).parent / "data" / "mali_admin3_pcode_crosswalk_2015_2021.csv"
 FILE_SOURCE = "fichier"
 KOBO_SOURCE = "kobo"
@@ -423,7 +431,9 @@ class Validator:
             )
         for name, message in problems.items():
             errors.setdefault(name, []).append(message)
-        household = rules.clean_household(raw, errors, partial=False, today=self.today)
+        household = rules.clean_household(
+            raw, errors, partial=False, today=self.today, areas=self.areas
+        )
         rules.check_displacement(household, errors)
 
         members: list[dict[str, Any]] = []
@@ -615,7 +625,7 @@ class Validator:
 
 
 def set_aside(
-    item: StagedHousehold,
+    item: StagedHousehold | _Pending,
     reason: str,
     *,
     row: int | None = None,
@@ -693,27 +703,179 @@ def validate_batch(
     )
     batch.columns = columns
     validator = Validator(batch, columns)
+    estimated = _estimate_rows(batch, path)
     if progress is not None:
-        progress.start(_estimate_rows(batch, path), _("Lecture et vérification des lignes"))
+        progress.start(estimated, _("Lecture et vérification des lignes"))
     rows_read = 0
     seen: set[str] = set()
     repeated: set[str] = set()
-    buffer: list[StagedHousehold] = []
-    for group in _groups(reader.rows(), columns.get("household_key", ""), batch.sha256[:16]):
-        if group.key in seen:
-            repeated.add(group.key)
-        seen.add(group.key)
-        buffer.append(validator.check(group))
-        rows_read += len(group.rows)
-        if len(buffer) >= CHUNK:
-            validator.flush(buffer)
-            buffer = []
+    key_column = columns.get("household_key", "")
+
+    def groups() -> Iterator[Group]:
+        return _groups(reader.rows(), key_column, batch.sha256[:16])
+
+    workers = settings.JIGI_IMPORT_CHECK_WORKERS
+    checked = (
+        _check_in_workers(validator, groups, workers)
+        if workers > 1 and (estimated or 0) >= PARALLEL_CHECK_ROWS
+        else _check_here(validator, groups())
+    )
+    with closing(checked):  # a stopped job stops the workers too
+        for chunk in checked:
+            for key, item in chunk:
+                if key in seen:
+                    repeated.add(key)
+                seen.add(key)
+                rows_read += item.rows
+            validator.flush([item for _key, item in chunk])
             if progress is not None:
                 progress.update(rows_read)
-    validator.flush(buffer)
     if repeated:
         _merge_repeated(batch, reader.rows(), columns, repeated, validator)
     return _finish_validation(batch, actor)
+
+
+Checked = list[tuple[str, StagedHousehold]]  # (the household's whole key, its staged row)
+
+
+def _check_here(validator: Validator, groups: Iterator[Group]) -> Generator[Checked]:
+    """Check households in file order, a chunk at a time (the last one may be empty)."""
+    chunk: Checked = []
+    for group in groups:
+        chunk.append((group.key, validator.check(group)))
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    yield chunk
+
+
+class _AskedNumbers(set[tuple[str, str]]):
+    """The document numbers a worker has seen in its chunk, noting each number a check asks
+    about (``rules.clean_documents`` asks ``number in seen`` of every well-formed number)."""
+
+    asked: list[tuple[str, str]]
+
+    def __contains__(self, number: object) -> bool:
+        self.asked.append(number)  # type: ignore[arg-type]
+        return super().__contains__(number)
+
+
+_INHERITED: list[Any] = []  # in a check worker: the parent's connections, kept from closing
+_STAGED_FIELDS = (
+    "key", "sheet", "first_row", "rows", "payload", "errors", "error_rows", "content_hash", "action"
+)  # fmt: skip
+
+
+def _check_worker(
+    validator: Validator,
+    groups: Callable[[], Iterator[Group]],
+    index: int,
+    workers: int,
+    out: Connection,
+) -> None:
+    """In a forked process: check every ``workers``-th chunk of households from ``index``
+    as if the file held only those chunks (the document numbers seen are this worker's
+    own), and send each household's staged values with the numbers its check asked about."""
+    # The database connections are the parent's: set them aside unused and unclosed (closing
+    # one here would end the parent's session); the check reads no table.
+    for alias in connections:
+        _INHERITED.append(connections[alias].connection)
+        connections[alias].connection = None
+    # The parent's signal handlers (a task worker's graceful stop) are not this process's.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        chunk: list[tuple[str, tuple[Any, ...], list[tuple[str, str]]]] = []
+        numbers = validator.seen_documents = _AskedNumbers()
+        for position, group in enumerate(groups()):
+            if (position // CHUNK) % workers != index:
+                continue
+            numbers.asked = []
+            item = validator.check(group)
+            chunk.append(
+                (group.key, tuple(getattr(item, name) for name in _STAGED_FIELDS), numbers.asked)
+            )
+            if position % CHUNK == CHUNK - 1:
+                out.send(("chunk", chunk))
+                chunk = []
+        if chunk:
+            out.send(("chunk", chunk))
+        out.send(("end", None))
+    except BaseException as exc:  # the parent raises it; this process only reports
+        out.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        out.close()
+
+
+def _check_in_workers(
+    validator: Validator, groups: Callable[[], Iterator[Group]], workers: int
+) -> Generator[Checked]:
+    """Check households in ``workers`` forked processes, chunk by chunk, and give the chunks
+    back in file order with the same results as ``_check_here``.
+
+    The only file-wide state of a check is the set of document numbers seen so far (a number
+    given twice is refused the second time). Each worker knows only its own chunks' numbers,
+    a part of those seen before in the file, so this process replays the numbers in file
+    order: a household that gave a number seen earlier in another worker's chunk is checked
+    again here, with the numbers seen before it, after the first pass (it is refused either
+    way). ``validator.seen_documents`` ends as after a check in file order."""
+    context = multiprocessing.get_context("fork")  # the worker inherits the validator as is
+    receivers: list[Connection] = []
+    processes: list[multiprocessing.process.BaseProcess] = []
+    try:
+        for index in range(workers):
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_check_worker,
+                args=(validator, groups, index, workers, sender),
+                daemon=True,
+            )
+            process.start()
+            sender.close()
+            receivers.append(receiver)
+            processes.append(process)
+        seen = validator.seen_documents
+        again: dict[int, set[tuple[str, str]]] = {}  # position → numbers seen before it
+        position = 0
+        for turn in itertools.count():
+            kind, message = receivers[turn % workers].recv()
+            if kind == "error":
+                raise RuntimeError(f"An import check worker failed: {message}")
+            if kind == "end":
+                break
+            chunk: Checked = []
+            for key, values, asked in message:
+                item = StagedHousehold(
+                    batch=validator.batch, **dict(zip(_STAGED_FIELDS, values, strict=True))
+                )
+                given = {
+                    (document["kind"], document["number_normalised"])
+                    for member in item.payload["members"]
+                    for document in member["documents"]
+                }
+                if given & seen:  # given earlier in the file, in another worker's chunk
+                    again[position] = {number for number in asked if number in seen}
+                else:
+                    chunk.append((key, item))
+                seen.update(asked)
+                position += 1
+            yield chunk
+        if again:
+            chunk = []
+            for position, group in enumerate(groups()):
+                if position in again:
+                    validator.seen_documents = again[position]
+                    chunk.append((group.key, validator.check(group)))
+            validator.seen_documents = seen
+            for start in range(0, len(chunk), CHUNK):
+                yield chunk[start : start + CHUNK]
+    finally:
+        for worker in processes:
+            if worker.is_alive():  # stopped early (an error, a cancelled job)
+                worker.kill()
+            worker.join()
+        for receiver in receivers:
+            receiver.close()
 
 
 def _merge_repeated(
@@ -829,13 +991,12 @@ def _json_kinds(model: type[Model]) -> dict[str, str]:
 def _from_json(
     model: type[Model], values: dict[str, Any], areas: dict[str, AdminArea]
 ) -> dict[str, Any]:
-    kinds = _json_kinds(model)
-    typed: dict[str, Any] = {}
-    for name, value in values.items():
-        kind = kinds.get(name)
-        if kind is None or value is None or value == "":
-            typed[name] = value
-        elif kind == "date":
+    typed = dict(values)  # most values come back as they are: only the typed fields change
+    for name, kind in _json_kinds(model).items():
+        value = typed.get(name)
+        if value is None or value == "":
+            continue
+        if kind == "date":
             typed[name] = date.fromisoformat(value)
         elif kind == "decimal":
             typed[name] = Decimal(value)
@@ -869,11 +1030,32 @@ def commit_batch(
         progress.start(total, _("Enregistrement des ménages"))
         progress.update(done)
     committer = _Committer(batch, actor)
-    with _large_page_cache():
+    # The staged JSON as text: it is decoded (and typed for the register) in another thread,
+    # while this one writes the chunk before; the database's own work on a write (SQLite's
+    # inserts, PostgreSQL's COPY and commit) leaves the interpreter free meanwhile.
+    rows = todo.annotate(
+        payload_text=Cast("payload", TextField()), errors_text=Cast("errors", TextField())
+    ).values_list(*_PENDING_COLUMNS)
+    with (
+        _large_page_cache(),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-decode") as decoder,
+    ):
+        after = 0
+
+        def read_next() -> Future[list[_Pending]]:
+            nonlocal after
+            # Every chunk written is committed or set aside: the next one follows it by id.
+            part = list(rows.filter(pk__gt=after)[:CHUNK])
+            if part:
+                after = part[-1][0]
+            return decoder.submit(committer.decode, part)
+
+        upcoming = read_next()
         while True:
-            chunk = list(todo[:CHUNK])
+            chunk = upcoming.result()
             if not chunk:
                 break
+            upcoming = read_next()
             committer.commit(chunk)
             done += len(chunk)
             if progress is not None:
@@ -902,6 +1084,29 @@ def _large_page_cache() -> Iterator[None]:
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
+@dataclass(slots=True)
+class _Pending:
+    """A staged household as the commit reads it back: only the columns it uses, in a plain
+    object (building 2 000 model instances a chunk cost more than reading the rows)."""
+
+    pk: int
+    key: str
+    sheet: str
+    first_row: int
+    payload: dict[str, Any]
+    errors: list[dict[str, Any]]
+    error_rows: int
+    content_hash: str
+    action: str
+    spec: BulkHousehold | None = None  # a new household's values, typed for the register
+
+
+_PENDING_COLUMNS = (
+    "pk", "key", "sheet", "first_row", "payload_text", "errors_text", "error_rows",
+    "content_hash", "action",
+)  # fmt: skip
+
+
 class _Committer:
     def __init__(self, batch: ImportBatch, actor: Actor) -> None:
         self.batch = batch
@@ -910,8 +1115,42 @@ class _Committer:
         self.scope: tuple[str, ...] | None = (
             None if actor is None or actor.national_scope else tuple(actor.scope_area_codes())
         )
+        # Source keys as plain rows (what insert_objects would write, without model objects).
+        self.source_rows = BulkRows(
+            SourceRecord,
+            ("source", "key", "household", "content_hash", "member_keys", "batch", "updated_at"),
+        )
 
-    def commit(self, chunk: list[StagedHousehold]) -> None:
+    def decode(self, rows: list[tuple[Any, ...]]) -> list[_Pending]:
+        """Staged rows read as text (``_PENDING_COLUMNS``) → households to commit, each new
+        one with its values typed for the register. Reads no table (it runs in a thread)."""
+        items = []
+        areas, note = self.areas, {"import": self.batch.pk}
+        for pk, key, sheet, first_row, payload, errors, error_rows, content_hash, action in rows:
+            item = _Pending(
+                pk, key, sheet, first_row, json.loads(payload), json.loads(errors),
+                error_rows, content_hash, action,
+            )  # fmt: skip
+            if action == StagedHousehold.Action.NEW:
+                item.spec = BulkHousehold(
+                    commune=areas[item.payload["commune"]],
+                    values=_from_json(Household, item.payload["household"], areas),
+                    members=[
+                        (
+                            _from_json(Individual, member["values"], areas),
+                            [
+                                _from_json(IdentityDocument, doc, areas)
+                                for doc in member["documents"]
+                            ],
+                        )
+                        for member in item.payload["members"]
+                    ],
+                    note={**note, "rows": _rows_label(item)},
+                )
+            items.append(item)
+        return items
+
+    def commit(self, chunk: list[_Pending]) -> None:
         fresh = []
         for item in chunk:
             if self.scope is not None and not item.payload["commune"].startswith(self.scope):
@@ -926,7 +1165,7 @@ class _Committer:
             if item.action == StagedHousehold.Action.UPDATE:
                 self.commit_update(item)
 
-    def refuse(self, item: StagedHousehold, reason: str) -> None:
+    def refuse(self, item: _Pending, reason: str) -> None:
         """Set a household aside at commit time; under "all or nothing", stop there."""
         set_aside(item, reason)
         StagedHousehold.objects.filter(pk=item.pk).update(
@@ -943,7 +1182,7 @@ class _Committer:
                 % {"key": item.key, "reason": reason, "count": written}
             )
 
-    def commit_new(self, items: list[StagedHousehold]) -> None:
+    def commit_new(self, items: list[_Pending]) -> None:
         """A chunk of new households in one transaction. If the database refuses it (a document
         number registered meanwhile …), write them one by one so that only the household
         concerned is set aside, with the database's reason."""
@@ -966,8 +1205,8 @@ class _Committer:
                 }
             self.refuse(items[0], reason)
 
-    def write_new(self, items: list[StagedHousehold]) -> None:
-        batch, areas = self.batch, self.areas
+    def write_new(self, items: list[_Pending]) -> None:
+        batch = self.batch
         with transaction.atomic():
             taken = set(
                 SourceRecord.objects.filter(
@@ -981,40 +1220,25 @@ class _Committer:
                     StagedHousehold.objects.filter(pk=item.pk).update(action=item.action)
                 else:
                     fresh.append(item)
-            specs = [
-                BulkHousehold(
-                    commune=areas[item.payload["commune"]],
-                    values=_from_json(Household, item.payload["household"], areas),
-                    members=[
-                        (
-                            _from_json(Individual, member["values"], areas),
-                            [
-                                _from_json(IdentityDocument, doc, areas)
-                                for doc in member["documents"]
-                            ],
-                        )
-                        for member in item.payload["members"]
-                    ],
-                    note={"import": batch.pk, "rows": _rows_label(item)},
-                )
-                for item in fresh
-            ]
+            specs = [item.spec for item in fresh if item.spec is not None]
             created = register_households_bulk(actor=self.actor, households=specs)
-            insert_objects(
+            now = now_value()
+            self.source_rows.insert(
                 [
-                    SourceRecord(
-                        source=batch.source,
-                        key=item.key,
-                        household=household,
-                        content_hash=item.content_hash,
-                        member_keys={
+                    (
+                        batch.source,
+                        item.key,
+                        household.pk,
+                        item.content_hash,
+                        {
                             member_payload["key"]: member_id
                             for member_payload, member_id in zip(
                                 item.payload["members"], members, strict=True
                             )
                             if member_payload["key"]
                         },
-                        batch=batch,
+                        batch.pk,
+                        now,
                     )
                     for item, (household, members) in zip(fresh, created, strict=True)
                 ]
@@ -1023,7 +1247,7 @@ class _Committer:
                 committed=True
             )
 
-    def commit_update(self, item: StagedHousehold) -> None:
+    def commit_update(self, item: _Pending) -> None:
         """A changed record: the household and its members are updated through the register's
         services, so each change is checked, scoped and kept in the record's history."""
         actor = self.actor
@@ -1123,7 +1347,7 @@ def _match_members(
     return matches
 
 
-def _rows_label(item: StagedHousehold) -> str:
+def _rows_label(item: _Pending) -> str:
     rows = sorted({member["row"] for member in item.payload["members"]})
     where = f"{item.sheet} " if item.sheet else ""
     return f"{where}{rows[0]}–{rows[-1]}" if len(rows) > 1 else f"{where}{rows[0]}"

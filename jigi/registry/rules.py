@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -223,12 +223,17 @@ def raise_if(errors: dict[str, list[str]]) -> None:
 
 
 def clean_commune(
-    pcode: Any, errors: dict[str, list[str]], field: str = "commune"
+    pcode: Any,
+    errors: dict[str, list[str]],
+    field: str = "commune",
+    areas: Mapping[str, AdminArea] | None = None,
 ) -> AdminArea | None:
+    """``areas`` (every area by P-code, as bulk callers load it once) saves the lookup."""
     if not pcode:
         errors.setdefault(field, []).append(str(REQUIRED))
         return None
-    area = AdminArea.objects.filter(pcode=str(pcode).strip().upper()).first()
+    code = str(pcode).strip().upper()
+    area = areas.get(code) if areas is not None else AdminArea.objects.filter(pcode=code).first()
     if area is None:
         errors.setdefault(field, []).append(_("P-code inconnu : %(value)s.") % {"value": pcode})
         return None
@@ -247,8 +252,10 @@ def clean_household(
     *,
     partial: bool,
     today: date | None = None,
+    areas: Mapping[str, AdminArea] | None = None,
 ) -> dict[str, Any]:
-    """Household attributes (not the commune): types, GPS in Mali, displacement dates."""
+    """Household attributes (not the commune): types, GPS in Mali, displacement dates.
+    ``areas``: every area by P-code, for bulk callers (see ``clean_commune``)."""
     cleaned = _clean_fields(Household, values, HOUSEHOLD_FIELDS, errors)
     today = today or timezone.localdate()
     if not partial:
@@ -258,7 +265,7 @@ def clean_household(
     if "village" in cleaned and not cleaned["village"]:
         errors.setdefault("village", []).append(str(REQUIRED))
     if "origin_commune" in cleaned and cleaned["origin_commune"]:
-        origin = clean_commune(cleaned["origin_commune"], errors, "origin_commune")
+        origin = clean_commune(cleaned["origin_commune"], errors, "origin_commune", areas)
         cleaned["origin_commune"] = origin
     for name in ("registered_on", "displaced_on"):
         if isinstance(cleaned.get(name), date) and cleaned[name] > today:

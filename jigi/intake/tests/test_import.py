@@ -587,3 +587,79 @@ def test_an_import_partly_committed_cannot_be_abandoned(areas: None) -> None:
         services.abandon_batch(actor=None, batch=batch)
     with pytest.raises(InvalidInput, match="ne peut pas être enregistré maintenant"):
         services.start_commit(actor=None, batch=batch, policy="valid_only", enqueue=False)
+
+
+def _staged_rows(batch: ImportBatch) -> list[tuple[Any, ...]]:
+    fields = (
+        "key",
+        "sheet",
+        "first_row",
+        "rows",
+        "payload",
+        "errors",
+        "error_rows",
+        "content_hash",
+    )
+    return sorted(batch.staged.values_list(*fields, "action"))
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_a_check_in_worker_processes_stages_what_a_check_in_file_order_stages(
+    areas: None, tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """Small chunks so that numbers given twice (the injected duplicates) fall in other
+    chunks, a NINA of the first household given again at the end, one household whose rows
+    are split, and a bad value: the staged rows, the summary and the report are the same."""
+    path = tmp_path / "r.csv"
+    write(path, households_count=120, seed=11, duplicate_rate=0.2)
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header, body = rows[0], rows[1:]
+    nina, key, birth = (
+        header.index("nina"),
+        header.index("household_id"),
+        header.index("birth_date"),
+    )
+    given = next(row for row in body if row[nina])
+    body.append([*given[:key], "LATE", *given[key + 1 :]])  # its NINA again, far from the first
+    body.insert(len(body) // 2, list(body[0]))  # the first household's rows, not together
+    body[7][birth] = "31/31/1990"
+    out = io.StringIO()
+    csv.writer(out).writerows([header, *body])
+    content = out.getvalue().encode()
+    monkeypatch.setattr(services, "CHUNK", 7)
+    monkeypatch.setattr(services, "PARALLEL_CHECK_ROWS", 0)
+    settings.JIGI_IMPORT_CHECK_WORKERS = 1
+    here = staged(content, name="here.csv")
+    settings.JIGI_IMPORT_CHECK_WORKERS = workers
+    there = staged(content, name="there.csv")
+    assert here.households_error > 5  # duplicates across chunks were found
+    assert _staged_rows(here) == _staged_rows(there)
+    assert services.summary(here) | {"import": 0, "file": ""} == services.summary(there) | {
+        "import": 0,
+        "file": "",
+    }
+    assert [row[1:] for row in errors_of(here)] == [row[1:] for row in errors_of(there)]
+
+
+def test_a_failing_check_worker_fails_the_check_and_leaves_no_process(
+    areas: None, tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    path = tmp_path / "r.csv"
+    write(path, households_count=60, seed=3, duplicate_rate=0.0)
+    monkeypatch.setattr(services, "CHUNK", 5)
+    monkeypatch.setattr(services, "PARALLEL_CHECK_ROWS", 0)
+    settings.JIGI_IMPORT_CHECK_WORKERS = 2
+    check = services.Validator.check
+
+    def broken(self: services.Validator, group: services.Group) -> StagedHousehold:
+        if group.rows[0].row > 200:
+            raise ValueError("unreadable")
+        return check(self, group)
+
+    monkeypatch.setattr(services.Validator, "check", broken)
+    with pytest.raises(RuntimeError, match="ValueError: unreadable"):
+        staged(path.read_bytes(), name="r.csv")
+    assert multiprocessing.active_children() == []
