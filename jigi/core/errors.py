@@ -20,6 +20,12 @@ class InvalidInput(DomainError):
         super().__init__(message)
         self.errors = errors or {}
 
+    def full_message(self) -> str:
+        """The message followed by every field's messages, for a place with no fields to
+        show them next to (a flash message, a job's report)."""
+        details = (message for messages in self.errors.values() for message in messages)
+        return " ".join([str(self), *details])
+
 
 class Conflict(DomainError):
     """The record changed since the user loaded it; their stale edit is refused, not merged."""

@@ -4,7 +4,6 @@ Lines are limited to the user's scope (by the commune they were generated in).""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
@@ -15,9 +14,9 @@ from jigi.accounts.policy import has_perm, visible
 from jigi.accounts.roles import Perm
 from jigi.core.errors import Forbidden, NotFound
 from jigi.payments.models import Budget, PaymentCycle, PaymentLine
+from jigi.programmes.services.common import ADULT_AGE
+from jigi.programmes.targeting import years_before
 from jigi.registry.models import Individual
-
-ADULT_AGE = 18
 
 
 def _require_view(user: User) -> None:
@@ -79,13 +78,6 @@ class Anomaly:
     lines: list[PaymentLine]
 
 
-def _adult_born_before(on: date) -> date:
-    try:
-        return on.replace(year=on.year - ADULT_AGE)
-    except ValueError:
-        return date(on.year - ADULT_AGE, 2, 28)
-
-
 def anomalies(user: User, cycle: PaymentCycle, limit: int = 50) -> list[Anomaly]:
     """What a payment officer checks before submitting: one number paying several
     households, amounts other than the programme's rule, recipients who are not (or no
@@ -115,7 +107,7 @@ def anomalies(user: User, cycle: PaymentCycle, limit: int = 50) -> list[Anomaly]
             list(
                 lines.filter(
                     ~Q(recipient__household_id=F("household_id"))
-                    | Q(recipient__birth_date__gt=_adult_born_before(cycle.cycle_on))
+                    | Q(recipient__birth_date__gt=years_before(cycle.cycle_on, ADULT_AGE))
                 )[:limit]
             ),
         ),

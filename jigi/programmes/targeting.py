@@ -293,7 +293,7 @@ class Plan:
     communes: list[str] | None = None  # geographic criterion, inside the coverage
 
 
-def _years_before(on: date, years: int) -> date:
+def years_before(on: date, years: int) -> date:
     """The same day ``years`` earlier (28 February for a 29th in a common year)."""
     try:
         return on.replace(year=on.year - years)
@@ -341,7 +341,7 @@ def _features_sql(
             continue
         columns.append(f"{expression} AS {name}")
         if years is not None:
-            params.append(_years_before(on, years))
+            params.append(years_before(on, years))
     place = ""
     if communes:
         place = f" AND h.commune_id IN ({', '.join(['%s'] * len(communes))})"

@@ -459,7 +459,7 @@ def decide(request: HttpRequest, code: str, score_id: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except InvalidInput as exc:
-            error = " ".join([str(exc), *(m for ms in exc.errors.values() for m in ms)])
+            error = exc.full_message()
     else:
         error = _("Choisissez « Valider » ou « Rejeter ».")
     if getattr(request, "htmx", False):
@@ -506,9 +506,7 @@ def add_household(request: HttpRequest, code: str) -> HttpResponse:
         except NotFound:
             messages.error(request, _("Aucun ménage de votre zone ne porte ce code."))
         except InvalidInput as exc:
-            messages.error(
-                request, " ".join([str(exc), *(m for ms in exc.errors.values() for m in ms)])
-            )
+            messages.error(request, exc.full_message())
     else:
         messages.error(request, _("Donnez le code du ménage et le motif de l'ajout."))
     return redirect("programmes:validation", code=code)
@@ -556,9 +554,7 @@ def enrol_one(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, _("Aucun ménage de votre zone ne porte ce code."))
         return redirect("programmes:detail", code=code)
     except InvalidInput as exc:
-        messages.error(
-            request, " ".join([str(exc), *(m for ms in exc.errors.values() for m in ms)])
-        )
+        messages.error(request, exc.full_message())
         return redirect("programmes:detail", code=code)
     messages.success(request, _("Ménage inscrit."))
     return redirect("programmes:enrolment", enrolment_id=enrolment.pk)

@@ -329,15 +329,10 @@ def enrol_validated(
                         )
                     enrolled += 1
                 except InvalidInput as exc:
-                    refused.append({"household": household.code, "reason": _flatten(exc)})
+                    refused.append({"household": household.code, "reason": exc.full_message()})
         if progress:
             progress.advance(len(chunk))
     return {"enrolled": enrolled, "refused": refused[:500], "refused_count": len(refused)}
-
-
-def _flatten(exc: InvalidInput) -> str:
-    details = [message for messages in exc.errors.values() for message in messages]
-    return " ".join([str(exc), *details])
 
 
 @job_kind(

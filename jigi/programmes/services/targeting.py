@@ -209,8 +209,7 @@ def _targeting_job(job: Job, progress: Progress) -> dict[str, Any]:
             )
         raise
     except Exception as exc:  # whatever stopped it, the run must not stay "computing"
-        details = exc.errors.values() if isinstance(exc, InvalidInput) else []
-        error = " ".join([str(exc), *(message for messages in details for message in messages)])
+        error = exc.full_message() if isinstance(exc, InvalidInput) else str(exc)
         TargetingRun.objects.filter(pk=run.pk).update(
             status=TargetingRun.Status.FAILED, error=error[:2000]
         )
