@@ -42,10 +42,25 @@ class ReasonForm(forms.Form):
 
 class ReturnsForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy("Fichier de retour de l'agence (CSV)"),
+        label=gettext_lazy("Fichier de retour de l'agence (CSV, XLSX ou JSON DCI)"),
         help_text=gettext_lazy(
             "Colonnes payment_id, status (paid, failed, uncollected), amount, paid_at, "
-            "operator_txn_id, failure_reason ; une ligne TOTAL facultative porte le total de "
+            "operator_txn_id, failure_reason, ou leurs équivalents du modèle opérateur "
+            "(Référence, Statut, Montant, Date…) ; une ligne TOTAL facultative porte le total de "
             "contrôle."
         ),
+    )
+
+
+class ComplianceForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Fichier de conformité (CSV ou XLSX)"),
+        help_text=gettext_lazy(
+            "Colonnes household_code (ou « Code ménage »), compliant (oui / non), reason "
+            "(facultatif) ; un ménage par ligne."
+        ),
+    )
+    apply_valid = forms.BooleanField(
+        label=gettext_lazy("En cas d'erreurs, enregistrer quand même les lignes valides"),
+        required=False,
     )

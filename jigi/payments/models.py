@@ -25,6 +25,8 @@ class PaymentAgency(models.Model):
 
     class Layout(models.TextChoices):
         DEFAULT = "default", _("Fichier Jigi par défaut (CSV / XLSX)")
+        OPERATOR_FR = "operator_fr", _("Fichier opérateur en français (CSV « ; » / XLSX)")
+        DCI_DISBURSE = "dci_disburse", _("Requête DCI « disburse » (JSON)")
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("nom"), max_length=200)
@@ -255,6 +257,35 @@ class PaymentLine(models.Model):
         return f"{self.cycle} – {self.household_id} – {self.amount_xof}"
 
 
+class ComplianceRecord(models.Model):
+    """Whether a household met the programme's conditionalities for a cycle, as imported
+    from the file the accompanying-measures or health teams send. A non-compliant household's
+    line carries the programme's deduction."""
+
+    # The cycle leads the unique constraint below; no index of its own.
+    cycle = models.ForeignKey(
+        PaymentCycle, on_delete=models.CASCADE, related_name="compliance", db_index=False
+    )
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    compliant = models.BooleanField(_("conforme"))
+    reason = models.CharField(_("motif"), max_length=200, blank=True)
+    file_name = models.CharField(_("fichier"), max_length=200, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("conformité")
+        verbose_name_plural = _("conformités")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["cycle", "household"], name="compliance_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle} – {self.household_id} – {self.compliant}"
+
+
 class PaymentFile(models.Model):
     """A payroll file handed to an agency: its control total and its SHA-256, so what the
     agency received can be proven later."""
@@ -262,10 +293,12 @@ class PaymentFile(models.Model):
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "XLSX"
+        JSON = "json", "JSON"
 
     cycle = models.ForeignKey(PaymentCycle, on_delete=models.PROTECT, related_name="files")
     agency = models.ForeignKey(PaymentAgency, on_delete=models.PROTECT, null=True, related_name="+")
     file_format = models.CharField(max_length=4, choices=Format.choices)
+    layout = models.CharField(max_length=20, default="default")
     rows = models.PositiveIntegerField()
     total_xof = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)

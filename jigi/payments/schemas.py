@@ -88,3 +88,45 @@ class ReasonIn(Schema):
 class ReconciliationOut(Schema):
     agencies: list[dict[str, Any]]
     total: dict[str, Any]
+
+
+class LineProblemOut(Schema):
+    line: int = Field(..., description="line of the file (1 is the header; n-th entry in JSON)")
+    column: str
+    value: str
+    reason: str
+
+
+class ComplianceOut(Schema):
+    rows: int
+    written: int = Field(..., description="households recorded (0 when problems stopped it)")
+    non_compliant: int
+    errors: list[LineProblemOut]
+
+
+class PaymentFileOut(Schema):
+    id: int
+    agency: str | None
+    file_format: str
+    layout: str
+    rows: int
+    total_xof: int
+    sha256: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_agency(obj: Any) -> str | None:
+        return obj.agency.code if obj.agency_id else None
+
+
+class ReturnImportOut(Schema):
+    id: int
+    file_name: str
+    sha256: str
+    status: str
+    rows: int
+    valid_rows: int
+    applied_rows: int
+    errors: list[LineProblemOut]
+    created_at: datetime
+    applied_at: datetime | None

@@ -200,3 +200,11 @@ def budgets_for(user: User) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def compliance_summary(cycle: PaymentCycle) -> dict[str, int]:
+    """How many households of the cycle have a compliance record, and how many failed."""
+    counts = cycle.compliance.aggregate(
+        households=Count("id"), non_compliant=Count("id", filter=Q(compliant=False))
+    )
+    return {"households": counts["households"] or 0, "non_compliant": counts["non_compliant"] or 0}

@@ -9,13 +9,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Max, Sum
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,16 +30,28 @@ from jigi.core.errors import Conflict, Forbidden, InvalidInput
 from jigi.core.jobs import Progress, job_kind, start_job
 from jigi.core.models import FundingSource, Job
 from jigi.core.money import format_xof
-from jigi.core.text import spreadsheet_safe
+from jigi.core.text import fold, spreadsheet_safe
+from jigi.payments.layouts import (
+    LAYOUTS,
+    REQUIRED_RETURN_COLUMNS,
+    RETURN_STATUS_WORDS,
+    TRAILER,
+    FileLine,
+    Layout,
+    return_aliases,
+)
 from jigi.payments.models import (
     Budget,
+    ComplianceRecord,
     PaymentAgency,
     PaymentCycle,
     PaymentFile,
     PaymentLine,
     ReturnImport,
 )
-from jigi.programmes.models import Programme, TopUp
+from jigi.payments.tables import read_table
+from jigi.programmes.models import Enrolment, Programme, TopUp
+from jigi.registry.models import Household
 
 Actor = User | None  # None: the system (CLI run by an administrator, the demo)
 
@@ -105,20 +118,26 @@ _LINE_COLUMNS = (
 def _payroll_sql(programme: Programme) -> str:
     """One INSERT … SELECT writing a line per active enrolment on the cycle date: the
     programme's amount, the per-member top-up (capped), open emergency top-ups, and the
-    arrears of the household's last failed or uncollected payment not yet re-issued (once).
+    arrears of the household's last failed or uncollected payment not yet re-issued (once),
+    less the programme's deduction when the household's compliance for the cycle is "no"
+    (only integers of the programme's rules are pasted: cap and deduction).
     Lines already there are left alone (ON CONFLICT): generation is safe to repeat or race."""
     counted = "m.size"
     if programme.top_up_member_cap is not None:
         cap = int(programme.top_up_member_cap)
         counted = f"(CASE WHEN m.size > {cap} THEN {cap} ELSE m.size END)"
     member_part = f"%(per_member)s * {counted}"
-    amount = f"%(base)s + {member_part} + COALESCE(t.amount, 0) + COALESCE(o.amount_xof, 0)"
+    deduction = int(programme.non_compliance_deduction_xof())
+    deducted = f"(CASE WHEN c.id IS NULL THEN 0 ELSE {deduction} END)"
+    amount = (
+        f"%(base)s + {member_part} + COALESCE(t.amount, 0) + COALESCE(o.amount_xof, 0) - {deducted}"
+    )
     return f"""
         INSERT INTO payments_paymentline ({_LINE_COLUMNS})
         SELECT %(cycle)s, e.id, e.household_id, h.commune_id, a.agency_id, e.recipient_id,
                r.given_names || ' ' || r.family_name, e.channel, e.payment_number, m.size,
-               %(base)s, {member_part}, COALESCE(t.amount, 0), COALESCE(o.amount_xof, 0), 0,
-               {amount}, o.id, 'pending', NULL, '', ''
+               %(base)s, {member_part}, COALESCE(t.amount, 0), COALESCE(o.amount_xof, 0),
+               {deducted}, {amount}, o.id, 'pending', NULL, '', ''
         FROM programmes_enrolment e
         JOIN registry_household h ON h.id = e.household_id
         JOIN registry_individual r ON r.id = e.recipient_id
@@ -143,6 +162,8 @@ def _payroll_sql(programme: Programme) -> str:
                          AND NOT EXISTS (SELECT 1 FROM payments_paymentline x
                                          WHERE x.reissue_of_id = pl.id)) failed
                    WHERE latest = 1) o ON o.household_id = e.household_id
+        LEFT JOIN payments_compliancerecord c
+             ON c.cycle_id = %(cycle)s AND c.household_id = e.household_id AND NOT c.compliant
         WHERE e.programme_id = %(programme)s AND e.status = 'active'
           AND e.start_on <= %(on)s AND e.planned_end_on > %(on)s
         ON CONFLICT (cycle_id, household_id) DO NOTHING
@@ -176,6 +197,8 @@ def generate_payroll(
         with connection.cursor() as cursor:
             cursor.execute(_payroll_sql(programme), params)
             added = max(int(cursor.rowcount), 0)
+        if locked.compliance.exists():  # the rule may have changed since the lines were written
+            _apply_deductions(locked)
         if progress:
             progress.update(1, _("Totaux"))
         locked.totals = cycle_totals(locked)
@@ -202,6 +225,7 @@ def cycle_totals(cycle: PaymentCycle) -> dict[str, Any]:
         member=Sum("member_top_up_xof"),
         emergency=Sum("emergency_xof"),
         arrears=Sum("arrears_xof"),
+        deduction=Sum("deduction_xof"),
     )
     return {
         "lines": cycle.lines.count(),
@@ -210,6 +234,7 @@ def cycle_totals(cycle: PaymentCycle) -> dict[str, Any]:
         "member_top_up_xof": int(totals["member"] or 0),
         "emergency_xof": int(totals["emergency"] or 0),
         "arrears_xof": int(totals["arrears"] or 0),
+        "deduction_xof": int(totals["deduction"] or 0),
     }
 
 
@@ -389,22 +414,134 @@ def set_budget(
 
 
 # ---------------------------------------------------------------------------------------------
-# Files for agencies, their returns, reconciliation
+# Conditionality compliance: the rule hook of the payroll
 
-FILE_COLUMNS = (
-    "payment_id",
-    "cycle_id",
-    "household_code",
-    "recipient_name",
-    "recipient_id",
-    "msisdn",
-    "channel",
-    "amount",
-    "currency",
-    "commune_pcode",
-    "note",
-)
-TRAILER = "TOTAL"
+COMPLIANCE_WORDS = {
+    "oui": True, "yes": True, "1": True, "true": True, "vrai": True, "conforme": True,
+    "non": False, "no": False, "0": False, "false": False, "faux": False,
+    "non conforme": False, "non_conforme": False,
+}  # fmt: skip
+COMPLIANCE_ALIASES = {
+    "household_code": ("code ménage", "code_menage", "ménage", "household"),
+    "compliant": ("conforme", "conformité", "compliance"),
+    "reason": ("motif", "raison", "observation"),
+}
+
+
+@dataclass(frozen=True)
+class ComplianceImport:
+    rows: int
+    written: int
+    non_compliant: int
+    errors: list[dict[str, Any]]
+
+
+def _apply_deductions(cycle: PaymentCycle) -> int:
+    """Put the programme's deduction on the draft lines of non-compliant households (and
+    take it off the others); amounts follow, so the parts still add up."""
+    deduction = cycle.programme.non_compliance_deduction_xof()
+    non_compliant = Exists(
+        ComplianceRecord.objects.filter(
+            cycle_id=cycle.pk, household_id=OuterRef("household_id"), compliant=False
+        )
+    )
+    deducted = Case(When(non_compliant, then=Value(deduction)), default=Value(0))
+    return cycle.lines.update(
+        deduction_xof=deducted,
+        amount_xof=F("base_xof")
+        + F("member_top_up_xof")
+        + F("emergency_xof")
+        + F("arrears_xof")
+        - deducted,
+    )
+
+
+def import_compliance(
+    *,
+    actor: Actor,
+    cycle: PaymentCycle,
+    file_name: str,
+    content: bytes,
+    apply_valid: bool = False,
+) -> ComplianceImport:
+    """Record, for a draft cycle, which enrolled households met the conditionalities (CSV or
+    XLSX: household_code, compliant oui/non, reason). Each problem names its line: unknown
+    household, household not enrolled in the programme, a household twice, a value that is
+    neither yes nor no. With problems, nothing is written unless the officer chose to keep
+    the valid lines. A household imported again takes its latest value. Lines already
+    generated get their deduction at once."""
+    _require(actor, Perm.PAYMENTS_PREPARE)
+    if cycle.status != PaymentCycle.Status.DRAFT:
+        raise Conflict(_("La conformité s'importe tant que la liste de paiement est en brouillon."))
+    rows = read_table(
+        content,
+        aliases=COMPLIANCE_ALIASES,
+        required=("household_code", "compliant"),
+        what=_("le fichier de conformité"),
+    )
+    codes = {row.get("household_code", "").upper() for _number, row in rows}
+    enrolled = dict(
+        Enrolment.objects.filter(
+            programme_id=cycle.programme_id,
+            household__code__in=codes,
+            status__in=Enrolment.OPEN_STATUSES,
+        ).values_list("household__code", "household_id")
+    )
+    known = set(Household.objects.filter(code__in=codes).values_list("code", flat=True))
+    errors: list[dict[str, Any]] = []
+    valid: dict[int, tuple[bool, str]] = {}
+    seen: dict[str, int] = {}
+    for number, row in rows:
+        code = row.get("household_code", "").upper()
+        value = row.get("compliant", "")
+
+        def problem(column: str, text: str, reason: str, number: int = number) -> None:
+            errors.append({"line": number, "column": column, "value": text, "reason": reason})
+
+        if code in seen:
+            problem("household_code", code,
+                    _("Ménage en double (déjà à la ligne %(line)s).") % {"line": seen[code]})  # fmt: skip
+            continue
+        seen[code] = number
+        if code not in known:
+            problem("household_code", code, _("Code de ménage inconnu."))
+            continue
+        if code not in enrolled:
+            problem("household_code", code, _("Ce ménage n'est pas inscrit au programme."))
+            continue
+        compliant = COMPLIANCE_WORDS.get(fold(value))
+        if compliant is None:
+            problem("compliant", value, _("Répondez oui ou non."))
+            continue
+        valid[enrolled[code]] = (compliant, row.get("reason", "")[:200])
+    if errors and not apply_valid:
+        return ComplianceImport(rows=len(rows), written=0, non_compliant=0, errors=errors)
+    with transaction.atomic():
+        locked = PaymentCycle.objects.select_for_update().get(pk=cycle.pk)
+        if locked.status != PaymentCycle.Status.DRAFT:
+            raise Conflict(_("Ce cycle a changé entre-temps : rechargez la page."))
+        ComplianceRecord.objects.filter(cycle=locked, household_id__in=valid).delete()
+        ComplianceRecord.objects.bulk_create(
+            ComplianceRecord(
+                cycle=locked, household_id=household, compliant=compliant, reason=reason,
+                file_name=file_name[:200], imported_by=actor,
+            )
+            for household, (compliant, reason) in valid.items()
+        )  # fmt: skip
+        _apply_deductions(locked)
+        locked.totals = cycle_totals(locked)
+        locked.save(update_fields=["totals"])
+        non_compliant = sum(1 for compliant, _reason in valid.values() if not compliant)
+        record(actor=actor, action="payments.import_compliance", target=locked,
+               changes={"file": [None, file_name], "households": [None, len(valid)],
+                        "non_compliant": [None, non_compliant], "errors": [None, len(errors)]})  # fmt: skip
+    return ComplianceImport(
+        rows=len(rows), written=len(valid), non_compliant=non_compliant, errors=errors
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Files for agencies, their returns, reconciliation
 
 
 @dataclass(frozen=True)
@@ -415,63 +552,102 @@ class AgencyFile:
     record: PaymentFile
 
 
-def _file_rows(lines: Any) -> Iterator[list[Any]]:
-    for line in lines.iterator(chunk_size=5000):
-        msisdn = line.payment_number.lstrip("+") if line.channel == "mobile_money" else ""
-        yield [
-            line.pk,
-            line.cycle_id,
-            line.household.code,
-            line.recipient_name,
-            line.recipient_id,
-            msisdn,
-            line.channel,
-            line.amount_xof,
-            "XOF",
-            line.commune_id,
-            (f"reemission {line.reissue_of_id}" if line.reissue_of_id else ""),
-        ]
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+
+
+def _file_lines(lines: Any) -> Iterator[FileLine]:
+    columns = ("pk", "cycle_id", "household__code", "recipient_name", "recipient_id",
+               "payment_number", "channel", "amount_xof", "commune_id", "reissue_of_id")  # fmt: skip
+    for values in lines.values_list(*columns).iterator(chunk_size=5000):
+        yield FileLine(*values)
+
+
+def _tabular_file(layout: Layout, file_format: str, lines: Any, trailer: list[Any]) -> bytes:
+    if file_format == "xlsx":
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("payroll")
+        sheet.append(layout.header())
+        for line in _file_lines(lines):
+            sheet.append([spreadsheet_safe(value) for value in layout.row(line)])
+        sheet.append(trailer)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=layout.delimiter)
+    writer.writerow(layout.header())
+    writer.writerows([spreadsheet_safe(value) for value in layout.row(line)]
+                     for line in _file_lines(lines))  # fmt: skip
+    writer.writerow(trailer)
+    encoding = "utf-8-sig" if layout.delimiter == ";" else "utf-8"  # French Excel needs the BOM
+    return text.getvalue().encode(encoding)
+
+
+def _dci_file(cycle: PaymentCycle, agency: PaymentAgency | None, lines: Any, rows: int,
+              amount: int) -> bytes:  # fmt: skip
+    """The DCI social-protection "disburse" request: one disbursement per line, amounts as
+    "15000.00", financial addresses ``mobile:<msisdn>@<agency>`` or ``account:<household>@…``."""
+    provider = agency.code if agency else "jigi"
+    scheme = f"{cycle.programme.name} – {cycle.name}"[:99]
+    disbursements = [
+        {
+            "reference_id": str(line.payment_id),
+            "payer_fa": f"scheme:{cycle.programme.code}@{provider}",
+            "payee_fa": (
+                f"mobile:{line.msisdn}@{provider}"
+                if line.msisdn
+                else f"account:{line.household_code}@{provider}"
+            ),
+            "amount": f"{line.amount_xof}.00",
+            "currency_code": "XOF",
+            "scheduled_timestamp": f"{cycle.due_on.isoformat()}T08:00:00Z",
+            "payer_name": scheme,
+            "payee_name": line.recipient_name,
+            "note": line.note or f"cycle {cycle.number}",
+            "instruction": line.household_code,
+        }
+        for line in _file_lines(lines)
+    ]
+    payload = {
+        "transaction_id": f"jigi-{cycle.pk}-{provider}",
+        "disbursements": disbursements,
+        "x_control_total": {"count": rows, "amount": f"{amount}.00", "currency_code": "XOF"},
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8")
 
 
 def export_agency_file(
     *, actor: Actor, cycle: PaymentCycle, agency: PaymentAgency | None, file_format: str
 ) -> AgencyFile:
-    """The approved payroll's lines for one agency (or those without one) in the default
-    layout, with a trailer row carrying the control total; the file's hash is recorded and
-    the first file sends the cycle."""
+    """The approved payroll's lines for one agency (or those without one) in the agency's
+    layout, with the control total (a TOTAL trailer row in CSV and XLSX); the file's hash is
+    recorded and the first file sends the cycle."""
     _require(actor, Perm.PAYMENTS_APPROVE)
     if cycle.status not in {PaymentCycle.Status.APPROVED, PaymentCycle.Status.SENT}:
         raise Conflict(_("Seule une liste approuvée s'envoie aux agences."))
-    if file_format not in {"csv", "xlsx"}:
-        raise InvalidInput(_("Format de fichier inconnu : %(format)s.") % {"format": file_format})
-    lines = cycle.lines.filter(agency=agency).select_related("household").order_by("pk")
+    layout = LAYOUTS[agency.file_layout if agency else "default"]
+    if file_format not in layout.formats:
+        raise InvalidInput(
+            _("Le format « %(format)s » n'existe pas pour le modèle de cette agence (%(formats)s).")
+            % {"format": file_format, "formats": ", ".join(layout.formats)},
+            {"format": [_("Choisissez %(formats)s.") % {"formats": ", ".join(layout.formats)}]},
+        )
+    lines = cycle.lines.filter(agency=agency).order_by("pk")
     totals = lines.aggregate(rows=Count("id"), amount=Sum("amount_xof"))
     rows, amount = int(totals["rows"] or 0), int(totals["amount"] or 0)
-    trailer = [TRAILER, cycle.pk, "", "", "", "", "", amount, "XOF", "", rows]
-    if file_format == "xlsx":
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("payroll")
-        sheet.append(list(FILE_COLUMNS))
-        for row in _file_rows(lines):
-            sheet.append([spreadsheet_safe(value) for value in row])
-        sheet.append(trailer)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        content = buffer.getvalue()
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    if file_format == "json":
+        content = _dci_file(cycle, agency, lines, rows, amount)
     else:
-        text = io.StringIO()
-        writer = csv.writer(text)
-        writer.writerow(FILE_COLUMNS)
-        writer.writerows([spreadsheet_safe(value) for value in row] for row in _file_rows(lines))
-        writer.writerow(trailer)
-        content = text.getvalue().encode("utf-8")
-        content_type = "text/csv; charset=utf-8"
+        content = _tabular_file(layout, file_format, lines, layout.trailer(cycle.pk, rows, amount))
     digest = hashlib.sha256(content).hexdigest()
     with transaction.atomic():
         saved = PaymentFile.objects.create(
-            cycle=cycle, agency=agency, file_format=file_format, rows=rows, total_xof=amount,
-            sha256=digest, created_by=actor,
+            cycle=cycle, agency=agency, file_format=file_format, layout=layout.code, rows=rows,
+            total_xof=amount, sha256=digest, created_by=actor,
         )  # fmt: skip
         if cycle.status == PaymentCycle.Status.APPROVED:
             _transition(cycle, PaymentCycle.Status.APPROVED, PaymentCycle.Status.SENT)
@@ -480,36 +656,57 @@ def export_agency_file(
             action="payments.export_file",
             target=cycle,
             changes={"agency": [None, agency.code if agency else None], "rows": [None, rows],
-                     "total_xof": [None, amount], "sha256": [None, digest]},
+                     "total_xof": [None, amount], "sha256": [None, digest],
+                     "layout": [None, layout.code]},
         )  # fmt: skip
     code = agency.code if agency else "sans-agence"
     return AgencyFile(
         name=f"paiement-{cycle.programme.code}-{cycle.number}-{code}.{file_format}",
         content=content,
-        content_type=content_type,
+        content_type=CONTENT_TYPES[file_format],
         record=saved,
     )
 
 
-RETURN_STATUSES = {
-    "paid": PaymentLine.Status.PAID,
-    "failed": PaymentLine.Status.FAILED,
-    "uncollected": PaymentLine.Status.UNCOLLECTED,
-}
+def _read_return_rows(content: bytes) -> list[tuple[int, dict[str, str]]]:
+    """A return file as numbered rows: CSV or XLSX in the default or the agency's layout, or
+    a DCI "disburse" response in JSON (``disbursements_status``)."""
+    if content.lstrip()[:1] == b"{":
+        return _read_dci_response(content)
+    return read_table(
+        content,
+        aliases=return_aliases(),
+        required=REQUIRED_RETURN_COLUMNS,
+        what=_("le fichier de retour"),
+    )
 
 
-def _read_return_rows(content: bytes) -> list[dict[str, str]]:
-    text = content.decode("utf-8-sig")
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    missing = {"payment_id", "status", "amount"} - set(reader.fieldnames or [])
-    if missing:
+def _read_dci_response(content: bytes) -> list[tuple[int, dict[str, str]]]:
+    try:
+        payload = json.loads(content.decode("utf-8-sig"))
+        entries = payload["disbursements_status"]
+        if not isinstance(entries, list):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
         raise InvalidInput(
-            _("Colonnes manquantes dans le fichier de retour : %(columns)s.")
-            % {"columns": ", ".join(sorted(missing))}
-        )
-    return [{key: (value or "").strip() for key, value in row.items() if key} for row in reader]
+            _("Le fichier JSON n'est pas une réponse DCI « disburse » (disbursements_status).")
+        ) from None
+    rows: list[tuple[int, dict[str, str]]] = []
+    for number, entry in enumerate(entries, start=1):  # the n-th disbursement
+        entry = entry if isinstance(entry, dict) else {}
+        amount = str(entry.get("amount") or "")
+        if amount.endswith(".00"):
+            amount = amount[:-3]
+        rows.append((number, {
+            "payment_id": str(entry.get("reference_id") or ""),
+            "status": str(entry.get("status") or ""),
+            "amount": amount,
+            "paid_at": str(entry.get("timestamp") or ""),
+            "operator_txn_id": str(entry.get("instruction") or ""),
+            "failure_reason": str(entry.get("status_reason_message")
+                                  or entry.get("status_reason_code") or ""),
+        }))  # fmt: skip
+    return rows
 
 
 def _parse_day(text: str) -> date | None:
@@ -534,7 +731,7 @@ def check_returns(
     if cycle.returns.filter(sha256=digest, status=ReturnImport.Status.APPLIED).exists():
         raise InvalidInput(_("Ce fichier de retour a déjà été appliqué à ce cycle : rien à faire."))
     rows = _read_return_rows(content)
-    ids = {int(row["payment_id"]) for row in rows if row.get("payment_id", "").isdigit()}
+    ids = {int(row["payment_id"]) for _number, row in rows if row.get("payment_id", "").isdigit()}
     lines = {line.pk: line for line in cycle.lines.filter(pk__in=ids)}
     errors: list[dict[str, Any]] = []
     valid: list[dict[str, Any]] = []
@@ -544,7 +741,7 @@ def check_returns(
     def problem(number: int, column: str, value: str, reason: str) -> None:
         errors.append({"line": number, "column": column, "value": value, "reason": reason})
 
-    for number, row in enumerate(rows, start=2):  # line 1 is the header
+    for number, row in rows:
         reference = row.get("payment_id", "")
         if reference.upper() == TRAILER:
             declared = row.get("amount", "")
@@ -565,7 +762,7 @@ def check_returns(
                     _("Ligne en double (déjà à la ligne %(line)s).") % {"line": seen[line.pk]})  # fmt: skip
             continue
         seen[line.pk] = number
-        status = RETURN_STATUSES.get(row.get("status", "").lower())
+        status = RETURN_STATUS_WORDS.get(fold(row.get("status", "")))
         if status is None:
             problem(number, "status", row.get("status", ""),
                     _("Statut inconnu (paid, failed ou uncollected)."))  # fmt: skip

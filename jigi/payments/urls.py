@@ -10,6 +10,7 @@ urlpatterns = [
     path("budgets/", views.budget_list, name="budgets"),
     path("<int:cycle_id>/", views.cycle_detail, name="cycle"),
     path("<int:cycle_id>/file/", views.cycle_file, name="cycle_file"),
+    path("<int:cycle_id>/compliance/", views.cycle_compliance, name="cycle_compliance"),
     path("<int:cycle_id>/returns/", views.cycle_returns, name="cycle_returns"),
     path("<int:cycle_id>/returns/<int:returns_id>/", views.returns_detail, name="returns"),
     path(

@@ -16,7 +16,8 @@ from jigi.accounts.roles import Perm
 from jigi.core.errors import Conflict, Forbidden, InvalidInput
 from jigi.core.http import add_errors_to_form, domain_errors, paginate
 from jigi.payments import selectors, services
-from jigi.payments.forms import CycleForm, ReasonForm, ReturnsForm
+from jigi.payments.forms import ComplianceForm, CycleForm, ReasonForm, ReturnsForm
+from jigi.payments.layouts import FORMAT_LABELS, LAYOUTS
 from jigi.payments.models import PaymentAgency, PaymentCycle, ReturnImport
 
 
@@ -77,8 +78,9 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "can_prepare": has_perm(user, Perm.PAYMENTS_PREPARE),
         "can_approve": has_perm(user, Perm.PAYMENTS_APPROVE) and cycle.submitted_by_id != user.pk,
         "reason_form": ReasonForm(),
-        "agencies": PaymentAgency.objects.filter(lines__cycle=cycle).distinct(),
-        "unassigned": cycle.lines.filter(agency__isnull=True).exists(),
+        "agency_files": _agency_files(cycle),
+        "compliance": selectors.compliance_summary(cycle),
+        "compliance_form": ComplianceForm(),
         "files": cycle.files.select_related("agency", "created_by"),
         "returns": cycle.returns.all()[:20],
         "reconciliation": selectors.reconciliation(user, cycle)
@@ -87,6 +89,65 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "returns_form": ReturnsForm(),
     }
     return render(request, "payments/cycle_detail.html", context)
+
+
+def _agency_files(cycle: PaymentCycle) -> list[dict[str, object]]:
+    """One row per agency paying lines of the cycle (and one for lines without an agency),
+    with the formats its layout offers."""
+    targets: list[tuple[str, str, str]] = [
+        (agency.code, agency.name, agency.file_layout)
+        for agency in PaymentAgency.objects.filter(lines__cycle=cycle).distinct()
+    ]
+    if cycle.lines.filter(agency__isnull=True).exists():
+        targets.append(("", _("Lignes sans agence (région non affectée)"), "default"))
+    layouts = dict(PaymentAgency.Layout.choices)
+    return [
+        {
+            "code": code,
+            "label": label,
+            "layout": layouts[layout],
+            "formats": [(name, FORMAT_LABELS[name]) for name in LAYOUTS[layout].formats],
+        }
+        for code, label, layout in targets
+    ]
+
+
+@login_required
+@require_POST
+@domain_errors
+def cycle_compliance(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """Import who met the conditionalities; with problems, show them and write nothing
+    unless the officer ticked "keep the valid lines"."""
+    user = _user(request, Perm.PAYMENTS_PREPARE)
+    cycle = selectors.get_cycle_for(user, cycle_id)
+    form = ComplianceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choisissez le fichier de conformité (CSV ou XLSX)."))
+        return redirect("payments:cycle", cycle_id=cycle.pk)
+    upload = form.cleaned_data["file"]
+    try:
+        result = services.import_compliance(
+            actor=user,
+            cycle=cycle,
+            file_name=upload.name,
+            content=upload.read(),
+            apply_valid=form.cleaned_data["apply_valid"],
+        )
+    except InvalidInput as exc:
+        messages.error(request, exc.full_message())
+        return redirect("payments:cycle", cycle_id=cycle.pk)
+    except Conflict as exc:
+        messages.error(request, str(exc))
+        return redirect("payments:cycle", cycle_id=cycle.pk)
+    if result.errors:
+        context = {"cycle": cycle, "result": result, "file_name": upload.name}
+        return render(request, "payments/compliance_result.html", context, status=400)
+    messages.success(
+        request,
+        _("Conformité enregistrée : %(written)s ménage(s), dont %(non)s non conforme(s).")
+        % {"written": result.written, "non": result.non_compliant},
+    )
+    return redirect("payments:cycle", cycle_id=cycle.pk)
 
 
 @login_required
@@ -127,9 +188,6 @@ def cycle_returns(request: HttpRequest, cycle_id: int) -> HttpResponse:
         )
     except (InvalidInput, Conflict) as exc:
         messages.error(request, str(exc))
-        return redirect("payments:cycle", cycle_id=cycle.pk)
-    except UnicodeDecodeError:
-        messages.error(request, _("Le fichier n'est pas un CSV en UTF-8."))
         return redirect("payments:cycle", cycle_id=cycle.pk)
     return redirect("payments:returns", cycle_id=cycle.pk, returns_id=checked.pk)
 

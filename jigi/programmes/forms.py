@@ -69,6 +69,16 @@ class ProgrammeForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    compliance_rule = forms.CharField(
+        label=gettext_lazy("Retenue en cas de non-conformité"),
+        required=False,
+        max_length=20,
+        help_text=gettext_lazy(
+            "Par cycle, pour un ménage qui n'a pas respecté les conditionnalités : un "
+            "pourcentage du montant de base (ex. 25 %) ou un montant en FCFA (ex. 2 500). "
+            "Vide : aucune retenue."
+        ),
+    )
     target_groups = forms.MultipleChoiceField(
         label=gettext_lazy("Groupes cibles"),
         required=False,
@@ -183,6 +193,7 @@ class ProgrammeForm(forms.Form):
                 "starts_on",
                 "ends_on",
                 "conditionalities",
+                "compliance_rule",
                 "target_groups",
             )
         }

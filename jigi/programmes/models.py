@@ -100,6 +100,17 @@ class Programme(models.Model):
         )
         return self.transfer_value_xof + self.member_top_up_xof * counted
 
+    def non_compliance_deduction_xof(self) -> int:
+        """What a household that did not meet the conditionalities loses from its base
+        transfer in a cycle, by the compliance rule: "25%" of the base, a fixed "2500" francs
+        (never more than the base), or nothing when the rule is empty."""
+        rule = self.compliance_rule.strip()
+        if not rule:
+            return 0
+        if rule.endswith("%"):
+            return self.transfer_value_xof * int(rule[:-1]) // 100
+        return min(int(rule), self.transfer_value_xof)
+
 
 class ProgrammeFunding(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="funding")

@@ -76,3 +76,68 @@ def test_lines_outside_the_scope_are_not_listed_and_readers_cannot_prepare(
         signed_in(payment_officer).get(f"/api/v1/payment-cycles/{cycle.pk}/lines").json()["count"]
         == 1
     )
+
+
+def test_files_returns_reconciliation_and_close_over_the_api(payment_officer: User) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jigi.payments import services
+
+    programme = make_programme(compliance_rule="10%")
+    first, second = enrolled(programme), enrolled(programme)
+    client = signed_in(payment_officer)
+    cycle_id = post(client, "/api/v1/payment-cycles", {"programme": programme.code,
+                    "name": "2027 – cycle 1", "cycle_on": "2027-03-01", "due_on": "2027-03-10",
+                    "funding_source": "ida-fa2"}).json()["id"]  # fmt: skip
+    cycle = PaymentCycle.objects.get(pk=cycle_id)
+    Budget.objects.create(
+        funding_source=cycle.funding_source, programme=programme, year=2027, amount_xof=10**8
+    )
+    services.generate_payroll(actor=None, cycle=cycle)
+    compliance = f"household_code,compliant\n{second.household.code},non\nML-NOPE,oui\n"
+    refused = client.post(
+        f"/api/v1/payment-cycles/{cycle_id}/compliance",
+        {"file": SimpleUploadedFile("c.csv", compliance.encode())},
+    )
+    assert refused.status_code == 200
+    assert refused.json()["written"] == 0
+    assert refused.json()["errors"][0]["line"] == 3
+    kept = client.post(
+        f"/api/v1/payment-cycles/{cycle_id}/compliance",
+        {"file": SimpleUploadedFile("c.csv", compliance.encode()), "apply_valid": "true"},
+    ).json()
+    assert (kept["written"], kept["non_compliant"]) == (1, 1)
+    services.submit_cycle(actor=None, cycle=cycle)
+    checker = UserFactory.create(username="verif2", role="payment_officer", national_scope=True)
+    services.approve_cycle(actor=checker, cycle=cycle)
+    downloaded = client.post(f"/api/v1/payment-cycles/{cycle_id}/files?file_format=csv")
+    assert downloaded.status_code == 200
+    assert downloaded["Content-Disposition"].endswith('.csv"')
+    body = downloaded.content.decode().splitlines()
+    assert body[-1].startswith("TOTAL") and ",28500," in body[-1]  # 15 000 + 13 500
+    files = client.get(f"/api/v1/payment-cycles/{cycle_id}/files").json()
+    assert files[0]["sha256"] == downloaded["X-Content-SHA256"]
+    assert post(client, f"/api/v1/payment-cycles/{cycle_id}/files?agency=nope").status_code == 404
+    lines = {line.household_id: line for line in PaymentCycle.objects.get(pk=cycle_id).lines.all()}
+    returns = "payment_id,status,amount,paid_at\n" + "\n".join(
+        f"{line.pk},paid,{line.amount_xof},2027-03-05" for line in lines.values()
+    )
+    checked = client.post(
+        f"/api/v1/payment-cycles/{cycle_id}/returns",
+        {"file": SimpleUploadedFile("r.csv", returns.encode())},
+    )
+    assert checked.status_code == 201
+    assert (checked.json()["valid_rows"], checked.json()["errors"]) == (2, [])
+    returns_id = checked.json()["id"]
+    applied = post(client, f"/api/v1/payment-cycles/{cycle_id}/returns/{returns_id}/apply")
+    assert applied.json()["applied_rows"] == 2
+    assert (
+        post(client, f"/api/v1/payment-cycles/{cycle_id}/returns/{returns_id}/apply").status_code
+        == 409
+    )
+    assert (
+        post(client, f"/api/v1/payment-cycles/{cycle_id}/reconcile").json()["status"]
+        == "reconciled"
+    )
+    assert post(client, f"/api/v1/payment-cycles/{cycle_id}/close").json()["status"] == "closed"
+    assert lines[first.household_id].amount_xof == 15000

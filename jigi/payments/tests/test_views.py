@@ -97,15 +97,12 @@ def test_jigi_payroll_export_then_import_returns(areas: None, tmp_path: object) 
     from jigi.payments import services
 
     folder = Path(str(tmp_path))
-    programme = make_programme()
-    enrolled(programme)
-    cycle = services.submit_cycle(
-        actor=None, cycle=services.generate_payroll(actor=None, cycle=cycle_for(programme))
+    programme = make_programme(compliance_rule="10%")
+    member = enrolled(programme)
+    draft = services.generate_payroll(actor=None, cycle=cycle_for(programme))
+    (folder / "conformite.csv").write_text(
+        f"household_code,compliant\n{member.household.code},non\nML-NOPE,oui\n"
     )
-    checker = UserFactory.create(
-        username="approbatrice", role="payment_officer", national_scope=True
-    )
-    services.approve_cycle(actor=checker, cycle=cycle)
 
     def jigi(*args: str) -> dict[str, object]:
         out = io.StringIO()
@@ -114,11 +111,20 @@ def test_jigi_payroll_export_then_import_returns(areas: None, tmp_path: object) 
         result: dict[str, object] = json.loads(out.getvalue())
         return result
 
+    refused = jigi("compliance", str(draft.pk), str(folder / "conformite.csv"))
+    assert (refused["ok"], refused["applied"]) == (False, 0)
+    kept = jigi("compliance", str(draft.pk), str(folder / "conformite.csv"), "--apply-valid")
+    assert (kept["applied"], kept["non_compliant"]) == (1, 1)
+    cycle = services.submit_cycle(actor=None, cycle=draft)
+    checker = UserFactory.create(
+        username="approbatrice", role="payment_officer", national_scope=True
+    )
+    services.approve_cycle(actor=checker, cycle=cycle)
     exported = jigi("export", str(cycle.pk), "--out", str(folder / "om.csv"))
-    assert (exported["rows"], exported["total_xof"]) == (1, 15000)
+    assert (exported["rows"], exported["total_xof"]) == (1, 13500)
     line = cycle.lines.get()
     (folder / "ret.csv").write_text(
-        f"payment_id,status,amount,paid_at,operator_txn_id\n{line.pk},paid,15000,2027-03-05,OM9\n"
+        f"payment_id,status,amount,paid_at,operator_txn_id\n{line.pk},paid,13500,2027-03-05,OM9\n"
     )
     checked = jigi("import-returns", str(cycle.pk), str(folder / "ret.csv"))
     assert (checked["valid"], checked["applied"]) == (1, 0)
@@ -173,3 +179,29 @@ def test_demo_payroll_waits_for_the_payment_officer(areas: None) -> None:
     assert first["lines"] == cycle.lines.count() > 0
     assert not cycle.lines.filter(agency__isnull=True).exists()  # Kayes: Orange Money
     assert demo.seed()["created"] == 0
+
+
+def test_compliance_file_from_the_cycle_page(payment_officer: User) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jigi.core.money import format_xof
+    from jigi.payments import services
+
+    programme = make_programme(compliance_rule="2500")
+    member = enrolled(programme)
+    cycle = services.generate_payroll(actor=None, cycle=cycle_for(programme))
+    client = signed_in(payment_officer)
+    page = client.get(reverse("payments:cycle", args=[cycle.pk])).content.decode()
+    assert "Importer la conformité" in page
+    assert format_xof(2500) in page
+    url = reverse("payments:cycle_compliance", args=[cycle.pk])
+    bad = f"household_code;compliant\n{member.household.code};non\n<b>ML-X</b>;oui\n"
+    refused = client.post(url, {"file": SimpleUploadedFile("c.csv", bad.encode())})
+    assert refused.status_code == 400
+    text = refused.content.decode()
+    assert "Code de ménage inconnu" in text and "&lt;B&gt;ML-X&lt;/B&gt;" in text
+    assert cycle.lines.get().deduction_xof == 0  # nothing written
+    client.post(url, {"file": SimpleUploadedFile("c.csv", bad.encode()), "apply_valid": "on"})
+    assert cycle.lines.get().amount_xof == 12500
+    page = client.get(reverse("payments:cycle", args=[cycle.pk])).content.decode()
+    assert "dont 1 non conforme" in page

@@ -66,6 +66,26 @@ PROGRAMME_FIELDS = (
 )
 
 
+def _clean_compliance_rule(value: Any, errors: dict[str, list[str]]) -> str:
+    """The deduction for a household that did not meet the conditionalities, stored as
+    "25%" (of the base transfer) or "2500" (francs); empty means no deduction."""
+    text = str(value or "").replace(" ", "").replace("\u202f", "").replace("\xa0", "")
+    if not text:
+        return ""
+    if text.endswith("%") and text[:-1].isdigit() and 0 < int(text[:-1]) <= 100:
+        return f"{int(text[:-1])}%"
+    if text.isdigit() and int(text) > 0:
+        return str(int(text))
+    errors.setdefault("compliance_rule", []).append(
+        _(
+            "« %(value)s » : écrivez un pourcentage du montant de base (ex. 25 %%) ou un "
+            "montant en FCFA (ex. 2 500)."
+        )
+        % {"value": value}
+    )
+    return ""
+
+
 def clean_programme(values: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
     """The programme's own fields, checked; problems go into ``errors`` by field."""
     cleaned: dict[str, Any] = {}
@@ -85,7 +105,7 @@ def clean_programme(values: dict[str, Any], errors: dict[str, list[str]]) -> dic
     cleaned["kind"] = kind
     cleaned["description"] = str(values.get("description") or "")
     cleaned["conditionalities"] = str(values.get("conditionalities") or "")
-    cleaned["compliance_rule"] = str(values.get("compliance_rule") or "")[:60]
+    cleaned["compliance_rule"] = _clean_compliance_rule(values.get("compliance_rule"), errors)
     in_kind = kind in {Programme.Kind.IN_KIND, Programme.Kind.SERVICE}
     cleaned["transfer_value_xof"] = whole_xof(
         values.get("transfer_value_xof"), "transfer_value_xof", errors, required=not in_kind

@@ -1,5 +1,6 @@
-"""`jigi payroll generate CYCLE`, `jigi payroll export CYCLE [--agency A] [--format csv|xlsx]
---out PATH`, `jigi payroll import-returns CYCLE FILE [--apply]`, all with `--json`."""
+"""`jigi payroll generate CYCLE`, `jigi payroll compliance CYCLE FILE [--apply-valid]`,
+`jigi payroll export CYCLE [--agency A] [--format csv|xlsx|json] --out PATH`,
+`jigi payroll import-returns CYCLE FILE [--apply]`, all with `--json`."""
 
 from __future__ import annotations
 
@@ -26,8 +27,18 @@ class Command(JigiCommand):
         export = sub.add_parser("export", help="write the approved payroll's file for one agency")
         export.add_argument("cycle", type=int)
         export.add_argument("--agency", default="", help="agency code (default: lines without one)")
-        export.add_argument("--format", dest="file_format", choices=["csv", "xlsx"], default="csv")
+        export.add_argument(
+            "--format", dest="file_format", choices=["csv", "xlsx", "json"], default="csv"
+        )
         export.add_argument("--out", required=True, help="where to write the file")
+        compliance = sub.add_parser(
+            "compliance", help="record who met the conditionalities (draft cycle)"
+        )
+        compliance.add_argument("cycle", type=int)
+        compliance.add_argument("file", help="CSV or XLSX: household_code, compliant, reason")
+        compliance.add_argument(
+            "--apply-valid", action="store_true", help="write the valid lines despite errors"
+        )
         returns = sub.add_parser("import-returns", help="check an agency's return file")
         returns.add_argument("cycle", type=int)
         returns.add_argument("file")
@@ -43,6 +54,8 @@ class Command(JigiCommand):
             return self.export(cycle, options)
         if options["action"] == "import-returns":
             return self.import_returns(cycle, options)
+        if options["action"] == "compliance":
+            return self.compliance(cycle, options)
         job = services.start_generation(actor=None, cycle=cycle, enqueue=False)
         return job_outcome(self.execute_here(job))
 
@@ -72,10 +85,27 @@ class Command(JigiCommand):
                 "valid": checked.valid_rows, "applied": checked.applied_rows,
                 "errors": checked.errors}  # fmt: skip
 
+    def compliance(self, cycle: PaymentCycle, options: dict[str, Any]) -> dict[str, Any]:
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"No file {path}.")
+        result = services.import_compliance(
+            actor=None, cycle=cycle, file_name=path.name, content=path.read_bytes(),
+            apply_valid=options["apply_valid"],
+        )  # fmt: skip
+        return {"ok": not result.errors or options["apply_valid"], "rows": result.rows,
+                "valid": result.written, "applied": result.written,
+                "non_compliant": result.non_compliant, "errors": result.errors}  # fmt: skip
+
     def render(self, result: dict[str, Any]) -> None:
         if "errors" in result:
             self.stdout.write(
                 f"{result['rows']} lines, {result['valid']} valid, {result['applied']} applied"
+                + (
+                    f", {result['non_compliant']} not compliant"
+                    if "non_compliant" in result
+                    else ""
+                )
             )
             for error in result["errors"][:50]:
                 self.stdout.write(
