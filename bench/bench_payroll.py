@@ -25,8 +25,15 @@ Both payrolls are checked line by line (same household, amount, parts, members, 
 recipient, channel and number) and against the amounts computed here in Python; any difference
 exits non-zero. Prints both times, rows/s and the ratio Jigi / limit (goal ≤ 2).
 
-Not measured yet: exporting the agencies' payment files and importing their returns (not built
-yet; they will join this benchmark when they are).
+Then the files and returns of the untimed first cycle (all its lines), each beside a plain
+limit on the same machine:
+
+- export: Jigi's `export_agency_file` (CSV, default layout, one file per agency, control total,
+  SHA-256, audit) against a bare cursor reading the same columns and `csv.writer` writing them;
+- returns: a 1M-line return file (every line paid) checked (`check_returns`) and applied
+  (`apply_returns`) against the plain way: `csv.reader` over the same file and one
+  `executemany` UPDATE of the same lines (then reset, untimed, for Jigi's turn). Both must
+  leave every line paid with its reference.
 
 full = 1M enrolments (about 2.1M individuals), medium = 100k, small = 2k (for CI, a few
 seconds, so the benchmark never rots).
@@ -34,7 +41,10 @@ seconds, so the benchmark never rots).
 
 from __future__ import annotations
 
+import csv
 import enum
+import hashlib
+import io
 import os
 import random
 import sqlite3
@@ -85,7 +95,12 @@ from jigi.core.models import AdminArea, FundingSource, Organisation  # noqa: E40
 from jigi.core.refdata import load_admin_areas  # noqa: E402
 from jigi.core.text import fold  # noqa: E402
 from jigi.payments import services as payments  # noqa: E402
-from jigi.payments.models import AgencyAssignment, PaymentAgency, PaymentCycle  # noqa: E402
+from jigi.payments.models import (  # noqa: E402
+    AgencyAssignment,
+    Budget,
+    PaymentAgency,
+    PaymentCycle,
+)
 from jigi.programmes import services as programmes  # noqa: E402
 from jigi.programmes.models import Enrolment, Programme  # noqa: E402
 from jigi.registry.models import Household, Individual  # noqa: E402
@@ -390,7 +405,7 @@ def main() -> None:
     # lines the product reads for arrears), then a cycle written and cleared, so that both
     # timed payrolls write into the same table: one earlier cycle plus a cycle's freed space.
     started = time.perf_counter()
-    payments.generate_payroll(actor=None, cycle=new_cycle(target, 1))
+    first = payments.generate_payroll(actor=None, cycle=new_cycle(target, 1))
     warm_up = new_cycle(target, 2)
     limit(warm_up)
     clear(warm_up)
@@ -437,6 +452,113 @@ def main() -> None:
         f"ratio Jigi / limit (best times): {jigi / bare:.2f} (goal ≤ {GOAL:.0f}); "
         f"of medians {statistics.median(times['jigi']) / statistics.median(times['limit']):.2f}"
     )
+    files_and_returns(first)
+
+
+def files_and_returns(cycle: PaymentCycle) -> None:
+    """Export the first cycle's files, then import a return file paying every line."""
+    Budget.objects.create(
+        funding_source=cycle.funding_source, programme=cycle.programme, year=2027,
+        amount_xof=10**12,
+    )  # fmt: skip
+    cycle = payments.approve_cycle(actor=None, cycle=payments.submit_cycle(actor=None, cycle=cycle))
+    agencies = list(PaymentAgency.objects.order_by("code"))
+    started = time.perf_counter()
+    exported = [
+        payments.export_agency_file(actor=None, cycle=cycle, agency=agency, file_format="csv")
+        for agency in agencies
+    ]
+    jigi_export = time.perf_counter() - started
+    rows = sum(file.record.rows for file in exported)
+    started = time.perf_counter()
+    bare_rows = sum(bare_export(cycle, agency) for agency in agencies)
+    bare_export_time = time.perf_counter() - started
+    if rows != bare_rows or rows != ENROLMENTS:
+        raise SystemExit(f"files: Jigi wrote {rows} lines, the bare export {bare_rows}")
+    print(  # noqa: T201
+        f"{_timed('Jigi agency files (CSV, 2 agencies)', rows, jigi_export)}; "
+        f"{_timed('limit (cursor + csv.writer)', rows, bare_export_time)}; "
+        f"ratio {jigi_export / bare_export_time:.2f}"
+    )
+    content = return_file(cycle)
+    started = time.perf_counter()
+    bare_apply(cycle, content)
+    bare_time = time.perf_counter() - started
+    paid_check(cycle, "limit")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE payments_paymentline SET status = 'pending', paid_on = NULL, "
+            "transaction_reference = '' WHERE cycle_id = %s",
+            [cycle.pk],
+        )
+    started = time.perf_counter()
+    checked = payments.check_returns(
+        actor=None, cycle=cycle, file_name="retour.csv", content=content
+    )
+    checked_time = time.perf_counter() - started
+    applied = payments.apply_returns(actor=None, returns=checked)
+    jigi_time = time.perf_counter() - started
+    if checked.errors or applied.applied_rows != ENROLMENTS:
+        raise SystemExit(f"returns: {len(checked.errors)} errors, {applied.applied_rows} applied")
+    paid_check(cycle, "Jigi")
+    print(  # noqa: T201
+        f"{_timed('Jigi return file (check + apply)', ENROLMENTS, jigi_time)} "
+        f"(check {checked_time:.2f} s); "
+        f"{_timed('limit (csv.reader + executemany UPDATE)', ENROLMENTS, bare_time)}; "
+        f"ratio {jigi_time / bare_time:.2f}"
+    )
+
+
+def bare_export(cycle: PaymentCycle, agency: PaymentAgency) -> int:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["payment_id", "cycle_id", "household_code", "recipient_name",
+                     "recipient_id", "msisdn", "channel", "amount", "currency",
+                     "commune_pcode", "note"])  # fmt: skip
+    count = 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT l.id, l.cycle_id, h.code, l.recipient_name, l.recipient_id, "
+            "l.payment_number, l.channel, l.amount_xof, l.commune_id "
+            "FROM payments_paymentline l JOIN registry_household h ON h.id = l.household_id "
+            "WHERE l.cycle_id = %s AND l.agency_id = %s ORDER BY l.id",
+            [cycle.pk, agency.pk],
+        )
+        while batch := cursor.fetchmany(5000):
+            for pk, cycle_id, code, name, person, number, channel, amount, commune in batch:
+                msisdn = number.lstrip("+") if channel == "mobile_money" else ""
+                writer.writerow([pk, cycle_id, code, name, person, msisdn, channel, amount,
+                                 "XOF", commune, ""])  # fmt: skip
+                count += 1
+    hashlib.sha256(out.getvalue().encode()).hexdigest()
+    return count
+
+
+def return_file(cycle: PaymentCycle) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["payment_id", "status", "amount", "paid_at", "operator_txn_id"])
+    for pk, amount in cycle.lines.order_by("pk").values_list("pk", "amount_xof").iterator(5000):
+        writer.writerow([pk, "paid", amount, "2027-03-05", f"OM{pk}"])
+    return out.getvalue().encode()
+
+
+def bare_apply(cycle: PaymentCycle, content: bytes) -> None:
+    reader = csv.reader(io.StringIO(content.decode()))
+    next(reader)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE payments_paymentline SET status = %s, paid_on = %s, "
+            "transaction_reference = %s WHERE id = %s AND cycle_id = %s AND status = 'pending'",
+            [(status, date.fromisoformat(day), reference, int(pk), cycle.pk)
+             for pk, status, _amount, day, reference in reader],
+        )  # fmt: skip
+
+
+def paid_check(cycle: PaymentCycle, side: str) -> None:
+    paid = cycle.lines.filter(status="paid", transaction_reference__startswith="OM").count()
+    if paid != ENROLMENTS:
+        raise SystemExit(f"returns ({side}): {paid} lines paid of {ENROLMENTS}")
 
 
 def check(bare_cycle: PaymentCycle, bare_rows: int, expected_total: int) -> list[str]:

@@ -718,6 +718,29 @@ def _parse_day(text: str) -> date | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Expected:
+    pk: int
+    amount_xof: int
+    status: str
+
+    def get_status_display(self) -> str:
+        return str(PaymentLine.Status(self.status).label)
+
+
+def _lines_by_id(cycle: PaymentCycle, ids: set[int]) -> dict[int, _Expected]:
+    """The cycle's lines a return file names, read in slices (SQLite takes at most 32 766
+    parameters a statement; a return file may name a million lines)."""
+    wanted = sorted(ids)
+    found: dict[int, _Expected] = {}
+    for start in range(0, len(wanted), 10_000):
+        rows = cycle.lines.filter(pk__in=wanted[start : start + 10_000]).values_list(
+            "pk", "amount_xof", "status"
+        )
+        found.update((pk, _Expected(pk, amount, status)) for pk, amount, status in rows)
+    return found
+
+
 def check_returns(
     *, actor: Actor, cycle: PaymentCycle, file_name: str, content: bytes
 ) -> ReturnImport:
@@ -732,7 +755,7 @@ def check_returns(
         raise InvalidInput(_("Ce fichier de retour a déjà été appliqué à ce cycle : rien à faire."))
     rows = _read_return_rows(content)
     ids = {int(row["payment_id"]) for _number, row in rows if row.get("payment_id", "").isdigit()}
-    lines = {line.pk: line for line in cycle.lines.filter(pk__in=ids)}
+    lines = _lines_by_id(cycle, ids)
     errors: list[dict[str, Any]] = []
     valid: list[dict[str, Any]] = []
     seen: dict[int, int] = {}
@@ -810,21 +833,27 @@ def apply_returns(*, actor: Actor, returns: ReturnImport) -> ReturnImport:
     _require(actor, Perm.PAYMENTS_PREPARE)
     if returns.status != ReturnImport.Status.CHECKED:
         raise Conflict(_("Ce fichier de retour est déjà appliqué."))
-    applied = 0
     try:
         with transaction.atomic():
             cycle = PaymentCycle.objects.select_for_update().get(pk=returns.cycle_id)
             if cycle.status != PaymentCycle.Status.SENT:
                 raise Conflict(_("Les retours s'appliquent à un cycle envoyé aux agences."))
-            for entry in returns.valid:
-                applied += PaymentLine.objects.filter(
-                    pk=entry["line"], cycle=cycle, status=PaymentLine.Status.PENDING
-                ).update(
-                    status=entry["status"],
-                    paid_on=date.fromisoformat(entry["paid_on"]) if entry["paid_on"] else None,
-                    transaction_reference=entry["reference"],
-                    failure_reason=entry["reason"],
-                )
+            pending = cycle.lines.filter(status=PaymentLine.Status.PENDING)
+            before = pending.count()
+            # Each line changes only from "to pay" (the WHERE): nothing is recorded twice.
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    "UPDATE payments_paymentline SET status = %s, paid_on = %s, "
+                    "transaction_reference = %s, failure_reason = %s "
+                    "WHERE id = %s AND cycle_id = %s AND status = 'pending'",
+                    [
+                        (entry["status"],
+                         date.fromisoformat(entry["paid_on"]) if entry["paid_on"] else None,
+                         entry["reference"], entry["reason"], entry["line"], cycle.pk)
+                        for entry in returns.valid
+                    ],
+                )  # fmt: skip
+            applied = before - pending.count()
             ReturnImport.objects.filter(pk=returns.pk).update(
                 status=ReturnImport.Status.APPLIED, applied_rows=applied, applied_at=timezone.now()
             )

@@ -199,7 +199,8 @@ def test_compliance_file_from_the_cycle_page(payment_officer: User) -> None:
     refused = client.post(url, {"file": SimpleUploadedFile("c.csv", bad.encode())})
     assert refused.status_code == 400
     text = refused.content.decode()
-    assert "Code de ménage inconnu" in text and "&lt;B&gt;ML-X&lt;/B&gt;" in text
+    assert "Code de ménage inconnu" in text
+    assert "&lt;B&gt;ML-X&lt;/B&gt;" in text
     assert cycle.lines.get().deduction_xof == 0  # nothing written
     client.post(url, {"file": SimpleUploadedFile("c.csv", bad.encode()), "apply_valid": "on"})
     assert cycle.lines.get().amount_xof == 12500
