@@ -37,6 +37,7 @@ NAVIGATION = (
     NavItem(_("Inscriptions"), "programmes:enrolments", Perm.PROGRAMMES_VIEW, _("Programmes")),
     NavItem(_("Cycles de paiement"), "payments:cycles", Perm.PAYMENTS_VIEW, _("Paiements")),
     NavItem(_("Budgets"), "payments:budgets", Perm.PAYMENTS_VIEW, _("Paiements")),
+    NavItem(_("Agences de paiement"), "payments:agencies", Perm.PAYMENTS_VIEW, _("Paiements")),
     NavItem(_("Zones administratives"), "core:areas", Perm.REFERENCE_VIEW, _("Référentiel")),
     NavItem(_("Sites"), "core:sites", Perm.REFERENCE_VIEW, _("Référentiel")),
     NavItem(_("Organisations"), "core:organisations", Perm.REFERENCE_VIEW, _("Référentiel")),

@@ -7,7 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from jigi.core.models import FundingSource
+from jigi.core.models import AdminArea, FundingSource
+from jigi.payments.models import PaymentAgency
 from jigi.programmes.models import Programme
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -63,4 +64,21 @@ class ComplianceForm(forms.Form):
     apply_valid = forms.BooleanField(
         label=gettext_lazy("En cas d'erreurs, enregistrer quand même les lignes valides"),
         required=False,
+    )
+
+
+class AssignmentForm(forms.Form):
+    programme = forms.ModelChoiceField(
+        label=gettext_lazy("Programme"),
+        queryset=Programme.objects.filter(status=Programme.Status.ACTIVE).order_by("name"),
+    )
+    region = forms.ModelChoiceField(
+        label=gettext_lazy("Région"),
+        queryset=AdminArea.objects.filter(level=AdminArea.Level.REGION).order_by("name"),
+    )
+    agency = forms.ModelChoiceField(
+        label=gettext_lazy("Agence"),
+        queryset=PaymentAgency.objects.order_by("name"),
+        required=False,
+        empty_label=gettext_lazy("(aucune : retirer l'affectation)"),
     )

@@ -13,7 +13,9 @@ from jigi.accounts.models import User
 from jigi.accounts.policy import has_perm, visible
 from jigi.accounts.roles import Perm
 from jigi.core.errors import Forbidden, NotFound
-from jigi.payments.models import Budget, PaymentCycle, PaymentLine
+from jigi.core.models import AdminArea
+from jigi.payments.models import AgencyAssignment, Budget, PaymentAgency, PaymentCycle, PaymentLine
+from jigi.programmes.models import Programme
 from jigi.programmes.services.common import ADULT_AGE
 from jigi.programmes.targeting import years_before
 from jigi.registry.models import Individual
@@ -208,3 +210,35 @@ def compliance_summary(cycle: PaymentCycle) -> dict[str, int]:
         households=Count("id"), non_compliant=Count("id", filter=Q(compliant=False))
     )
     return {"households": counts["households"] or 0, "non_compliant": counts["non_compliant"] or 0}
+
+
+def agencies_for(user: User) -> list[dict[str, Any]]:
+    """Every agency with its contract and the regions it pays, by programme."""
+    _require_view(user)
+    agencies = PaymentAgency.objects.prefetch_related(
+        "assignments__programme", "assignments__region"
+    )
+    rows = []
+    for agency in agencies:
+        by_programme: dict[str, list[str]] = {}
+        for assignment in agency.assignments.all():
+            by_programme.setdefault(assignment.programme.name, []).append(assignment.region.name)
+        rows.append({"agency": agency, "programmes": sorted(by_programme.items())})
+    return rows
+
+
+def assignment_table(user: User) -> list[dict[str, Any]]:
+    """For each launched programme, every region and the agency paying it (or none)."""
+    _require_view(user)
+    regions = list(AdminArea.objects.filter(level=AdminArea.Level.REGION).order_by("pcode"))
+    current = {
+        (row.programme_id, row.region_id): row.agency
+        for row in AgencyAssignment.objects.select_related("agency")
+    }
+    return [
+        {
+            "programme": programme,
+            "regions": [(region, current.get((programme.pk, region.pk))) for region in regions],
+        }
+        for programme in Programme.objects.filter(status=Programme.Status.ACTIVE).order_by("name")
+    ]

@@ -28,7 +28,7 @@ from jigi.accounts.roles import Perm
 from jigi.audit.services import record
 from jigi.core.errors import Conflict, Forbidden, InvalidInput
 from jigi.core.jobs import Progress, job_kind, start_job
-from jigi.core.models import FundingSource, Job
+from jigi.core.models import AdminArea, FundingSource, Job
 from jigi.core.money import format_xof
 from jigi.core.text import fold, spreadsheet_safe
 from jigi.payments.layouts import (
@@ -41,6 +41,7 @@ from jigi.payments.layouts import (
     return_aliases,
 )
 from jigi.payments.models import (
+    AgencyAssignment,
     Budget,
     ComplianceRecord,
     PaymentAgency,
@@ -411,6 +412,45 @@ def set_budget(
     except IntegrityError as exc:
         raise Conflict(str(exc)) from exc
     return budget
+
+
+def assign_agency(
+    *, actor: Actor, programme: Programme, region: AdminArea, agency: PaymentAgency | None
+) -> AgencyAssignment | None:
+    """Which agency pays the programme's households of a region (None: nobody yet). Payrolls
+    generated afterwards use it; frozen payrolls keep the agency they were written with."""
+    _require(actor, Perm.PAYMENTS_APPROVE)
+    errors: dict[str, list[str]] = {}
+    if region.level != AdminArea.Level.REGION:
+        errors["region"] = [_("Choisissez une région.")]
+    if agency is not None and not agency.is_active:
+        errors["agency"] = [_("Cette agence n'est plus active.")]
+    if (
+        agency is not None
+        and agency.contract_ends_on
+        and agency.contract_ends_on < timezone.localdate()
+    ):
+        errors["agency"] = [
+            _("Le contrat de %(agency)s a pris fin le %(day)s.")
+            % {"agency": agency.name, "day": agency.contract_ends_on.strftime("%d/%m/%Y")}
+        ]
+    if errors:
+        raise InvalidInput(_("L'affectation n'est pas valide."), errors)
+    with transaction.atomic():
+        current = AgencyAssignment.objects.filter(programme=programme, region=region).first()
+        before = current.agency.code if current else None
+        if agency is None:
+            if current:
+                current.delete()
+            assignment = None
+        else:
+            assignment, _created = AgencyAssignment.objects.update_or_create(
+                programme=programme, region=region, defaults={"agency": agency}
+            )
+        record(actor=actor, action="payments.assign_agency", target=programme,
+               changes={"region": [None, region.pcode],
+                        "agency": [before, agency.code if agency else None]})  # fmt: skip
+    return assignment
 
 
 # ---------------------------------------------------------------------------------------------

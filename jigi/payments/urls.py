@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.cycle_list, name="cycles"),
     path("new/", views.cycle_create, name="cycle_create"),
     path("budgets/", views.budget_list, name="budgets"),
+    path("agencies/", views.agency_list, name="agencies"),
     path("<int:cycle_id>/", views.cycle_detail, name="cycle"),
     path("<int:cycle_id>/file/", views.cycle_file, name="cycle_file"),
     path("<int:cycle_id>/compliance/", views.cycle_compliance, name="cycle_compliance"),

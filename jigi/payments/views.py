@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,7 +17,13 @@ from jigi.accounts.roles import Perm
 from jigi.core.errors import Conflict, Forbidden, InvalidInput
 from jigi.core.http import add_errors_to_form, domain_errors, paginate
 from jigi.payments import selectors, services
-from jigi.payments.forms import ComplianceForm, CycleForm, ReasonForm, ReturnsForm
+from jigi.payments.forms import (
+    AssignmentForm,
+    ComplianceForm,
+    CycleForm,
+    ReasonForm,
+    ReturnsForm,
+)
 from jigi.payments.layouts import FORMAT_LABELS, LAYOUTS
 from jigi.payments.models import PaymentAgency, PaymentCycle, ReturnImport
 
@@ -262,3 +269,31 @@ def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpRespon
 def budget_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     return render(request, "payments/budget_list.html", {"rows": selectors.budgets_for(user)})
+
+
+@login_required
+@domain_errors
+def agency_list(request: HttpRequest) -> HttpResponse:
+    """Agencies with their contracts, and which agency pays each programme in each region;
+    approvers change an assignment here (agencies themselves are reference data, in the
+    administration)."""
+    user = _user(request)
+    can_assign = has_perm(user, Perm.PAYMENTS_APPROVE)
+    form = AssignmentForm(request.POST or None)
+    if request.method == "POST":
+        _user(request, Perm.PAYMENTS_APPROVE)
+        if form.is_valid():
+            try:
+                services.assign_agency(actor=user, **form.cleaned_data)
+                messages.success(request, _("Affectation enregistrée."))
+                return redirect("payments:agencies")
+            except InvalidInput as exc:
+                add_errors_to_form(form, exc)
+    context = {
+        "agencies": selectors.agencies_for(user),
+        "table": selectors.assignment_table(user),
+        "can_assign": can_assign,
+        "form": form,
+        "today": timezone.localdate(),
+    }
+    return render(request, "payments/agency_list.html", context, status=400 if form.errors else 200)

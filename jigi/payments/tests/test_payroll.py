@@ -190,3 +190,54 @@ def test_members_counted_are_those_alive_on_generation(areas: None) -> None:
     cycle = services.generate_payroll(actor=None, cycle=cycle_for(programme))
     assert cycle.lines.get().members == 2
     assert cycle.cycle_on == CYCLE_ON
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_generating_at_once_write_each_line_once(areas: None) -> None:
+    """Two `jigi payroll generate` processes on the same database, started together: each
+    household still has one line (the cycle row lock, and the constraint behind it)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    programme = make_programme()
+    for _index in range(40):
+        enrolled(programme)
+    cycle = cycle_for(programme)
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{settings['TEST']['NAME'] or settings['NAME']}"
+    else:
+        url = (
+            f"postgres://{settings['USER']}:{settings['PASSWORD'] or ''}@{settings['HOST']}:"
+            f"{settings['PORT'] or 5432}/{settings['NAME']}"
+        )
+    env = os.environ | {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "jigi.test_settings"}
+    manage = Path(__file__).resolve().parents[3] / "manage.py"
+    runs = [
+        subprocess.Popen(  # noqa: S603 (our own command, no shell)
+            [sys.executable, str(manage), "payroll", "generate", str(cycle.pk), "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for _run in range(2)
+    ]
+    outcomes = [run.communicate(timeout=120) for run in runs]
+    codes = [run.returncode for run in runs]
+    assert (
+        codes == [0, 0]
+        or connection.vendor == "sqlite"
+        and any("locked" in err for _out, err in outcomes)
+    ), outcomes
+    assert cycle.lines.count() == 40
+    assert cycle.lines.values("household").distinct().count() == 40
+    from jigi.audit.models import AuditEntry
+
+    added = [
+        entry.changes["lines_added"][1]
+        for entry in AuditEntry.objects.filter(action="payments.generate")
+    ]
+    assert sorted(added) == [0, 40] or len(added) == 1  # one wrote the payroll, one found it

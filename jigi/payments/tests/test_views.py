@@ -206,3 +206,42 @@ def test_compliance_file_from_the_cycle_page(payment_officer: User) -> None:
     assert cycle.lines.get().amount_xof == 12500
     page = client.get(reverse("payments:cycle", args=[cycle.pk])).content.decode()
     assert "dont 1 non conforme" in page
+
+
+def test_approvers_assign_agencies_by_region_and_others_only_read(
+    payment_officer: User, programme_officer_kayes: User
+) -> None:
+    from datetime import date
+
+    from jigi.core.models import AdminArea
+    from jigi.payments import services
+    from jigi.payments.models import AgencyAssignment, PaymentAgency
+
+    programme = make_programme()
+    agency = PaymentAgency.objects.create(
+        code="moov", name="Moov Money", kind="mobile_money", contract_reference="M-1",
+        contract_starts_on=date(2026, 1, 1),
+    )  # fmt: skip
+    expired = PaymentAgency.objects.create(
+        code="ancien", name="Ancien opérateur", kind="cash_agents", contract_reference="A-0",
+        contract_starts_on=date(2020, 1, 1), contract_ends_on=date(2021, 1, 1),
+    )  # fmt: skip
+    kayes = AdminArea.objects.get(pcode="ML01")
+    client = signed_in(payment_officer)
+    url = reverse("payments:agencies")
+    page = client.get(url).content.decode()
+    assert "Moov Money" in page
+    assert "échu" in page
+    refused = client.post(url, {"programme": programme.pk, "region": kayes.pk,
+                                "agency": expired.pk})  # fmt: skip
+    assert refused.status_code == 400
+    assert "a pris fin" in refused.content.decode()
+    client.post(url, {"programme": programme.pk, "region": kayes.pk, "agency": agency.pk})
+    assert AgencyAssignment.objects.get(programme=programme, region=kayes).agency == agency
+    enrolled(programme)
+    cycle = services.generate_payroll(actor=None, cycle=cycle_for(programme))
+    assert cycle.lines.get().agency == agency
+    reader = signed_in(programme_officer_kayes)
+    assert reader.get(url).status_code == 200
+    assert reader.post(url, {"programme": programme.pk, "region": kayes.pk}).status_code == 403
+    assert AgencyAssignment.objects.filter(programme=programme).count() == 1
