@@ -31,6 +31,7 @@ NAVIGATION = (
     NavItem(
         _("Demandes de modification"), "registry:change_requests", Perm.REGISTRY_VIEW, _("Registre")
     ),
+    NavItem(_("Nouveau ménage"), "dedup:register", Perm.REGISTRY_EDIT, _("Registre")),
     NavItem(_("Imports"), "intake:batches", Perm.INTAKE_IMPORT, _("Registre")),
     NavItem(_("Doublons"), "dedup:queue", Perm.DEDUP_REVIEW, _("Registre")),
     NavItem(_("Programmes"), "programmes:list", Perm.PROGRAMMES_VIEW, _("Programmes")),

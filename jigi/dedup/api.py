@@ -7,10 +7,8 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from jigi.accounts.models import User
-from jigi.core.errors import InvalidInput, NotFound
-from jigi.core.phones import normalise_phone
+from jigi.core.errors import NotFound
 from jigi.dedup import selectors, services
-from jigi.dedup.linkage import PersonRecord
 from jigi.registry.models import IdentityDocument, Individual
 from jigi.registry.rules import normalise_document_number
 from jigi.registry.schemas import HouseholdIn
@@ -44,13 +42,6 @@ class CheckOut(Schema):
     outside_scope: int = Field(..., description="matches in areas you cannot see")
 
 
-def _phone(raw: str, index: int) -> str:
-    try:
-        return normalise_phone(raw) if raw else ""
-    except InvalidInput as exc:
-        raise InvalidInput(str(exc), {f"members.{index}.phone": [str(exc)]}) from None
-
-
 @router.post("/duplicates/check", response=CheckOut)
 def check_household(request: HttpRequest, payload: HouseholdIn) -> dict[str, Any]:
     """Check a household's members against the register *before* registering it (same body
@@ -64,20 +55,7 @@ def check_household(request: HttpRequest, payload: HouseholdIn) -> dict[str, Any
             for doc in documents
             if doc.get("kind") == IdentityDocument.Kind.NINA
         ]
-        members.append(
-            PersonRecord(
-                unique_id=index,
-                household_id="new",
-                given_names=values.get("given_names", ""),
-                family_name=values.get("family_name", ""),
-                sex=values.get("sex", ""),
-                birth_date=values.get("birth_date"),
-                birth_estimated=values.get("birth_precision", "exact")
-                != Individual.BirthPrecision.EXACT,
-                phone=_phone(values.get("phone", ""), index),
-                nina=ninas[0] if ninas else "",
-            )
-        )
+        members.append(services.person_to_check(index, values, ninas))
     found, outside = services.check_household(
         actor=_user(request), commune=payload.commune, members=members
     )

@@ -26,6 +26,7 @@ from jigi.audit.services import record
 from jigi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jigi.core.jobs import Progress, job_kind, start_job
 from jigi.core.models import Job
+from jigi.core.phones import normalise_phone
 from jigi.dedup import linkage
 from jigi.dedup.linkage import PersonRecord
 from jigi.dedup.models import (
@@ -40,6 +41,7 @@ from jigi.dedup.models import (
 from jigi.dedup.names import spellings
 from jigi.dedup.selectors import active_model, current_run, household_records, register_records
 from jigi.registry.models import Household, IdentityDocument, Individual, NamePair, NameToken
+from jigi.registry.services import NewMember, register_household
 
 Actor = User | None  # None: the system (CLI, jobs started by the system)
 for noisy in ("splink", "splink.internals"):
@@ -377,6 +379,31 @@ def _candidate_households(people: list[PersonRecord], commune: str) -> list[int]
             .values_list("household_id", flat=True)[:CANDIDATES]
         )
     return sorted(found)
+
+
+def person_to_check(index: int, values: dict[str, Any], ninas: list[str]) -> PersonRecord:
+    """A member about to be registered (the API's or the form's values), as the model
+    compares it; a phone that is not one is refused naming the member's field."""
+    raw_phone = str(values.get("phone") or "")
+    try:
+        phone = normalise_phone(raw_phone) if raw_phone else ""
+    except InvalidInput as exc:
+        raise InvalidInput(str(exc), {f"members.{index}.phone": [str(exc)]}) from None
+    birth = values.get("birth_date")
+    if isinstance(birth, str):
+        birth = date.fromisoformat(birth)
+    return PersonRecord(
+        unique_id=index,
+        household_id="new",
+        given_names=str(values.get("given_names") or ""),
+        family_name=str(values.get("family_name") or ""),
+        sex=str(values.get("sex") or ""),
+        birth_date=birth,
+        birth_estimated=(values.get("birth_precision") or "exact")
+        != Individual.BirthPrecision.EXACT,
+        phone=phone,
+        nina=ninas[0] if ninas else "",
+    )
 
 
 def check_household(
@@ -840,3 +867,53 @@ def unmerge_households(*, actor: User, merge: HouseholdMerge) -> HouseholdMerge:
             changes={"merged_household": [duplicate.code, None]},
         )
     return merge
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What registering one household through the instant check gave: the household, or
+    the possible duplicates the user must look at first."""
+
+    household: Household | None
+    possible_duplicates: list[PossibleDuplicate]
+    outside_scope: int
+
+
+def register_after_check(
+    *,
+    actor: User,
+    commune: str,
+    household: dict[str, Any],
+    members: list[NewMember],
+    despite_duplicates: bool = False,
+) -> Registration:
+    """Register a household typed on the web form, after checking its members against the
+    register: with possible duplicates (in the user's scope or not) nothing is written until
+    the user confirms they are different people; that confirmation is audited with the
+    duplicates shown."""
+    people = [
+        person_to_check(
+            index,
+            member.values,
+            [doc["number"] for doc in member.documents if doc.get("kind") == "nina"],
+        )
+        for index, member in enumerate(members)
+    ]
+    found, outside = check_household(actor=actor, commune=commune, members=people)
+    if (found or outside) and not despite_duplicates:
+        return Registration(None, found, outside)
+    with transaction.atomic():
+        created = register_household(
+            actor=actor, commune=commune, household=household, members=members
+        )
+        if found or outside:
+            record(
+                actor=actor,
+                action="dedup.registered_despite_duplicates",
+                target=created,
+                changes={
+                    "shown": [None, [match.individual.pk for match in found]],
+                    "outside_scope": [None, outside],
+                },
+            )
+    return Registration(created, found, outside)

@@ -6,6 +6,7 @@ app_name = "dedup"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("register/", views.register_household, name="register"),
     path("pairs/<int:pair_id>/", views.pair_detail, name="pair"),
     path("pairs/<int:pair_id>/decide/", views.pair_decide, name="pair_decide"),
     path("pairs/<int:pair_id>/merge/", views.pair_merge, name="pair_merge"),

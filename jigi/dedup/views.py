@@ -16,16 +16,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jigi.accounts.models import User
-from jigi.accounts.policy import has_perm
+from jigi.accounts.policy import has_perm, scope_q
 from jigi.accounts.roles import Perm
 from jigi.core.errors import Conflict, InvalidInput
 from jigi.core.http import add_errors_to_form, domain_errors, paginate
 from jigi.core.models import AdminArea
 from jigi.dedup import selectors, services
-from jigi.dedup.forms import DecisionForm, MergeForm, PairFilterForm, ThresholdsForm
+from jigi.dedup.forms import (
+    DecisionForm,
+    DespiteForm,
+    MembersFormSet,
+    MergeForm,
+    NewHouseholdForm,
+    PairFilterForm,
+    ThresholdsForm,
+)
 from jigi.dedup.labels import comparison_name, shown
 from jigi.dedup.models import CandidatePair
 from jigi.registry.models import Household, Individual
+from jigi.registry.services import NewMember
 
 
 def _user(request: HttpRequest, perm: str = Perm.DEDUP_REVIEW) -> User:
@@ -328,3 +337,59 @@ def train(request: HttpRequest) -> HttpResponse:
     user = _user(request, Perm.DEDUP_MANAGE)
     job = services.start_training(actor=user)
     return redirect("core:job_detail", job.pk)
+
+
+@login_required
+@domain_errors
+def register_household(request: HttpRequest) -> HttpResponse:
+    """A household typed on the web: its members are checked against the register before
+    anything is written; possible duplicates are shown side by side with what the form says,
+    and the household is registered only once the user confirms they are other people."""
+    user = _user(request, Perm.REGISTRY_EDIT)
+    communes = AdminArea.objects.filter(
+        scope_q(user, area_path="pcode"), level=AdminArea.Level.COMMUNE
+    )
+    data = request.POST if request.method == "POST" else None
+    form = NewHouseholdForm(data, communes=communes)
+    members = MembersFormSet(data, prefix="members")
+    despite = DespiteForm(data)
+    context: dict[str, Any] = {"form": form, "members": members, "despite": despite}
+    status = 200
+    if data is not None and form.is_valid() and members.is_valid() and despite.is_valid():
+        new_members = [
+            NewMember(values=member.values(), documents=member.document_values())
+            for member in members
+            if member.has_changed()
+        ]
+        try:
+            outcome = services.register_after_check(
+                actor=user,
+                commune=form.cleaned_data["commune"].pcode,
+                household=form.values(),
+                members=new_members,
+                despite_duplicates=despite.cleaned_data["despite_duplicates"],
+            )
+        except InvalidInput as exc:
+            add_errors_to_form(form, exc)
+            for key, field_messages in exc.errors.items():
+                parts = key.split(".")
+                if parts[0] == "members" and len(parts) == 3 and parts[1].isdigit():
+                    changed = [member for member in members if member.has_changed()]
+                    index = int(parts[1])
+                    if index < len(changed) and parts[2] in changed[index].fields:
+                        for message in field_messages:
+                            changed[index].add_error(parts[2], message)
+            status = 400
+        else:
+            if outcome.household is not None:
+                messages.success(
+                    request,
+                    _("Ménage %(code)s enregistré.") % {"code": outcome.household.code},
+                )
+                return redirect("registry:household_detail", code=outcome.household.code)
+            context["matches"] = outcome.possible_duplicates
+            context["outside_scope"] = outcome.outside_scope
+            context["typed"] = new_members
+    elif data is not None:
+        status = 400
+    return render(request, "dedup/register.html", context, status=status)
