@@ -890,7 +890,7 @@ def register_after_check(
     """Register a household typed on the web form, after checking its members against the
     register: with possible duplicates (in the user's scope or not) nothing is written until
     the user confirms they are different people; that confirmation is audited with the
-    duplicates shown."""
+    duplicates shown, and each pair shown is kept as a "different people" label."""
     people = [
         person_to_check(
             index,
@@ -906,6 +906,18 @@ def register_after_check(
         created = register_household(
             actor=actor, commune=commune, household=household, members=members
         )
+        if found:
+            # The officer's "other people" is a label like any reviewer's (training, precision).
+            typed = list(created.members.order_by("pk"))
+            for match in found:
+                decide(
+                    actor=actor,
+                    first=match.individual,
+                    second=typed[match.member],
+                    verdict=Decision.Verdict.DIFFERENT,
+                    note=_("Confirmé à l'enregistrement du ménage %(code)s.")
+                    % {"code": created.code},
+                )
         if found or outside:
             record(
                 actor=actor,

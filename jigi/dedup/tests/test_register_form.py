@@ -14,6 +14,7 @@ from conftest import signed_in
 from jigi.accounts.models import User
 from jigi.audit.models import AuditEntry
 from jigi.dedup import services
+from jigi.dedup.models import Decision
 from jigi.registry.models import Household
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +65,9 @@ def test_possible_duplicates_stop_the_registration_until_the_officer_confirms(
     entry = AuditEntry.objects.get(action="dedup.registered_despite_duplicates")
     assert entry.target_id == str(created.pk)
     assert entry.changes["shown"][1]
+    labels = Decision.objects.filter(verdict="different")
+    assert labels.exists()
+    assert all(created.pk in {d.left.household_id, d.right.household_id} for d in labels)
 
 
 def test_a_new_household_is_registered_at_once_and_bad_input_is_named(
