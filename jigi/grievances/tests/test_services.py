@@ -4,7 +4,7 @@ public form's throttle, the register and protection bridges and the exclusion li
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -195,7 +195,8 @@ def test_appeal_after_resolution_goes_up_a_level(areas: None) -> None:
     assert (recorded.status, recorded.level, recorded.assigned_to) == (
         Complaint.Status.APPEALED, Level.REGIONAL, regional,
     )  # fmt: skip
-    assert recorded.resolution == "" and recorded.appeals == 1
+    assert recorded.resolution == ""
+    assert recorded.appeals == 1
     with pytest.raises(InvalidInput):
         services.close_complaint(actor=kayes, complaint=recorded)  # unresolved again: refused
 
@@ -297,7 +298,8 @@ def test_a_payment_complaint_names_the_households_last_payment(
         line, cycle, enrolment.household,
     )  # fmt: skip
     shown = selectors.payment_context(kayes, recorded)
-    assert shown is not None and shown["line"] == line
+    assert shown is not None
+    assert shown["line"] == line
     assert shown["reconciliation"]["expected_lines"] == 1
 
 
@@ -312,7 +314,8 @@ def test_data_correction_becomes_a_change_request_and_resolves_once_approved(
         actor=kayes, complaint=recorded, kind="correct_household", payload={"village": "Plateau"}
     )
     assert recorded.status == Complaint.Status.IN_PROGRESS
-    assert change.status == ChangeRequest.Status.PENDING and recorded.code in change.reason
+    assert change.status == ChangeRequest.Status.PENDING
+    assert recorded.code in change.reason
     with pytest.raises(InvalidInput, match="résolution"):
         services.resolve_complaint(actor=kayes, complaint=recorded, resolution="corrected",
                                    note="Corrigé")  # fmt: skip
@@ -337,11 +340,13 @@ def test_a_community_rejection_offers_an_appeal_recorded_with_its_context(
     )
     kayes = officer()
     offer = selectors.appeal_offers_for(kayes).get()
-    assert offer.household == family and not Complaint.objects.exists()
+    assert offer.household == family
+    assert not Complaint.objects.exists()
     appeal = services.record_appeal_from_offer(
         actor=kayes, offer=offer, channel=Channel.COMMITTEE, description="Nous sommes pauvres."
     )
-    assert appeal.category == Category.EXCLUSION and appeal.score == score
+    assert appeal.category == Category.EXCLUSION
+    assert appeal.score == score
     assert "Ménage aisé selon le comité" in appeal.description
     assert not selectors.appeal_offers_for(kayes).exists()
     with pytest.raises(Conflict):
