@@ -8,6 +8,6 @@ class GrievancesConfig(AppConfig):
     verbose_name = _("Plaintes")
 
     def ready(self) -> None:
-        # The escalation job and the listener that
+        # The escalation job, the household page's complaints panel, and the listener that
         # turns a community-validation rejection into an appeal the household may lodge.
-        from jigi.grievances import listeners, services  # noqa: F401
+        from jigi.grievances import listeners, panels, services  # noqa: F401

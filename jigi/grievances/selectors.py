@@ -263,3 +263,16 @@ def overdue_soon(user: User, days: int = 3) -> QuerySet[Complaint]:
         deadline_at__lt=now + timedelta(days=days),
         status__in=[Complaint.Status.NEW, Complaint.Status.ASSIGNED, Complaint.Status.IN_PROGRESS],
     )
+
+
+def assignees(sensitive: bool = False) -> QuerySet[User]:
+    """Active users whose role may handle complaints (focal points for sensitive ones)."""
+    from jigi.accounts.roles import ROLE_PERMISSIONS
+
+    needed = (
+        {Perm.GRIEVANCES_MANAGE, Perm.GRIEVANCES_SENSITIVE}
+        if sensitive
+        else {Perm.GRIEVANCES_MANAGE}
+    )
+    roles = [role for role, perms in ROLE_PERMISSIONS.items() if needed <= perms]
+    return User.objects.filter(is_active=True, role__in=roles).order_by("username")
