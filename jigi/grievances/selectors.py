@@ -140,7 +140,7 @@ def public_status(code: str) -> dict[str, Any] | None:
     )
     if complaint is None:
         return None
-    return {**complaint, "status_label": Complaint.Status(complaint["status"]).label}
+    return {**complaint, "status_label": str(Complaint.Status(complaint["status"]).label)}
 
 
 def payment_context(user: User, complaint: Complaint) -> dict[str, Any] | None:
