@@ -360,3 +360,18 @@ def test_staff_record_inside_their_scope(areas: None, enumerator_kayes: User) ->
         complaint(enumerator_kayes, area_code="ML050609")
     assert "area_code" in refused.value.errors
     assert Attachment.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_escalate_command_runs_the_job(areas: None) -> None:
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    with freeze_time("2027-03-01"):
+        complaint()
+    out = StringIO()
+    with freeze_time("2027-04-01"):
+        call_command("grievances", "escalate", "--json", stdout=out)
+    assert json.loads(out.getvalue())["escalated"] == 1
