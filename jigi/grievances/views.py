@@ -174,10 +174,13 @@ def _detail_context(user: User, complaint: Complaint) -> dict[str, Any]:
         "can_refer": complaint.is_sensitive and has_perm(user, Perm.GRIEVANCES_SENSITIVE),
         "referral": getattr(complaint, "protection_referral", None),
         "transitions": services.TRANSITIONS.get(complaint.status, frozenset()),
-        "assign_form": forms.AssignForm(assignees=selectors.assignees(complaint.is_sensitive)),
-        "note_form": forms.NoteForm(),
+        "assign_form": forms.AssignForm(
+            assignees=selectors.assignees(complaint.is_sensitive), auto_id="assign_%s"
+        ),
+        "note_form": forms.NoteForm(auto_id="timeline_%s"),
         "resolve_form": forms.ResolveForm(),
-        "reason_form": forms.ReasonForm(),
+        "close_form": forms.ReasonForm(auto_id="close_%s"),
+        "appeal_form": forms.ReasonForm(auto_id="appeal_%s"),
         "satisfaction_form": forms.SatisfactionForm(),
         "attachment_form": forms.AttachmentForm(),
         "referral_form": forms.ReferralForm(),
