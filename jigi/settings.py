@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     # After intake: its demo seeds the register that the programmes' demo targets.
     "jigi.programmes",
     "jigi.payments",
+    "jigi.grievances",
     "jigi.api",
 ]
 
@@ -274,6 +275,15 @@ JIGI_IMPORT_CHECK_WORKERS = env_int("JIGI_IMPORT_CHECK_WORKERS", default=1, mini
 # After an import commits, queue a dedup run over the register (the imported households are
 # checked as a whole); off, administrators run it themselves.
 JIGI_DEDUP_AFTER_IMPORT = env_bool("JIGI_DEDUP_AFTER_IMPORT", default=True)
+
+# Complaint attachments (photos, PDF), one file per attachment named by a random id.
+JIGI_GRIEVANCE_FILES_DIR = Path(env_str("JIGI_GRIEVANCE_FILES_DIR", str(VAR_DIR / "grievances")))
+JIGI_GRIEVANCE_FILE_MAX_BYTES = (
+    env_int("JIGI_GRIEVANCE_FILE_MAX_MB", default=5, minimum=1) * 1024 * 1024
+)
+# The public complaint form and status page: uses allowed per address and hour.
+JIGI_PUBLIC_SUBMISSIONS_PER_HOUR = env_int("JIGI_PUBLIC_SUBMISSIONS_PER_HOUR", default=5, minimum=1)
+JIGI_PUBLIC_LOOKUPS_PER_HOUR = env_int("JIGI_PUBLIC_LOOKUPS_PER_HOUR", default=60, minimum=1)
 
 # Idle time after which GBV staff are signed out (others: SESSION_COOKIE_AGE).
 JIGI_PROTECTION_IDLE_SECONDS = env_int("JIGI_PROTECTION_IDLE_SECONDS", default=30 * 60, minimum=60)

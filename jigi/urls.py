@@ -14,6 +14,8 @@ urlpatterns = [
     path("duplicates/", include("jigi.dedup.urls")),
     path("programmes/", include("jigi.programmes.urls")),
     path("payments/", include("jigi.payments.urls")),
+    path("grievances/", include("jigi.grievances.urls")),
+    path("plainte/", include("jigi.grievances.public_urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

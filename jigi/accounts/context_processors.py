@@ -39,6 +39,12 @@ NAVIGATION = (
     NavItem(_("Cycles de paiement"), "payments:cycles", Perm.PAYMENTS_VIEW, _("Paiements")),
     NavItem(_("Budgets"), "payments:budgets", Perm.PAYMENTS_VIEW, _("Paiements")),
     NavItem(_("Agences de paiement"), "payments:agencies", Perm.PAYMENTS_VIEW, _("Paiements")),
+    NavItem(_("Plaintes"), "grievances:list", Perm.GRIEVANCES_VIEW, _("Plaintes")),
+    NavItem(
+        _("Enregistrer une plainte"), "grievances:create", Perm.GRIEVANCES_RECORD, _("Plaintes")
+    ),
+    NavItem(_("Cas sensibles"), "grievances:sensitive", Perm.GRIEVANCES_SENSITIVE, _("Plaintes")),
+    NavItem(_("Tableau de bord"), "grievances:dashboard", Perm.GRIEVANCES_VIEW, _("Plaintes")),
     NavItem(_("Zones administratives"), "core:areas", Perm.REFERENCE_VIEW, _("Référentiel")),
     NavItem(_("Sites"), "core:sites", Perm.REFERENCE_VIEW, _("Référentiel")),
     NavItem(_("Organisations"), "core:organisations", Perm.REFERENCE_VIEW, _("Référentiel")),

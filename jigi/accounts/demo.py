@@ -18,6 +18,8 @@ DEMO_USERS: tuple[tuple[str, str, bool, tuple[str, ...], tuple[str, ...]], ...] 
     ("enqueteur.kayes", Role.ENUMERATOR, False, ("ML010312",), ()),
     ("paiements", Role.PAYMENT_OFFICER, True, (), ()),
     ("plaintes", Role.GRIEVANCE_OFFICER, True, (), ()),
+    ("plaintes.kayes", Role.GRIEVANCE_OFFICER, False, ("ML01",), ()),
+    ("plaintes.eas", Role.GRIEVANCE_FOCAL_POINT, True, (), ()),
     ("vbg.gestionnaire", Role.GBV_CASE_WORKER, False, (), ("osc-bamako-c1",)),
     ("vbg.superviseure", Role.GBV_SUPERVISOR, False, (), ("osc-bamako-c1",)),
     ("cnr.mopti", Role.CNR_AGENT, False, ("ML05",), ("cnr-mopti",)),

@@ -12,6 +12,8 @@ class Role(models.TextChoices):
     ENUMERATOR = "enumerator", _("Enquêteur·rice")
     PAYMENT_OFFICER = "payment_officer", _("Chargé·e des paiements")
     GRIEVANCE_OFFICER = "grievance_officer", _("Chargé·e des plaintes")
+    # Designated for sexual exploitation and abuse, fraud and staff misconduct complaints.
+    GRIEVANCE_FOCAL_POINT = "grievance_focal_point", _("Point focal plaintes sensibles (EAS)")
     GBV_CASE_WORKER = "gbv_case_worker", _("Gestionnaire de cas VBG")
     GBV_SUPERVISOR = "gbv_supervisor", _("Superviseur·e VBG")
     CNR_AGENT = "cnr_agent", _("Agent de la CNR")
@@ -45,6 +47,12 @@ class Perm:
     PAYMENTS_VIEW = "payments.view"
     PAYMENTS_PREPARE = "payments.prepare"  # create cycles, generate and submit payrolls
     PAYMENTS_APPROVE = "payments.approve"  # approve a payroll someone else submitted
+    GRIEVANCES_RECORD = "grievances.record"  # record a complaint from any channel
+    GRIEVANCES_VIEW = "grievances.view"  # lists, complaints and statistics in the scope
+    GRIEVANCES_MANAGE = "grievances.manage"  # assign, work, resolve, close, bulk actions
+    GRIEVANCES_EXPORT = "grievances.export"  # the XLSX export (never holds sensitive cases)
+    # Sensitive cases (SEA, fraud, staff misconduct): only designated focal points open them.
+    GRIEVANCES_SENSITIVE = "grievances.sensitive"
 
 
 _EVERYONE = frozenset({Perm.REFERENCE_VIEW, Perm.API_TOKENS})
@@ -53,6 +61,8 @@ _REGISTRY_READ = frozenset({Perm.REGISTRY_VIEW, Perm.PROGRAMMES_VIEW})
 _REGISTRY_FIELD = _REGISTRY_READ | {Perm.REGISTRY_PROPOSE}
 _PAYMENTS_READ = frozenset({Perm.PAYMENTS_VIEW})
 _PAYMENTS_OFFICER = _PAYMENTS_READ | {Perm.PAYMENTS_PREPARE, Perm.PAYMENTS_APPROVE}
+_GRIEVANCES_READ = frozenset({Perm.GRIEVANCES_VIEW, Perm.GRIEVANCES_EXPORT})
+_GRIEVANCES_OFFICER = _GRIEVANCES_READ | {Perm.GRIEVANCES_RECORD, Perm.GRIEVANCES_MANAGE}
 _REGISTRY_OFFICER = _REGISTRY_FIELD | {
     Perm.REGISTRY_EDIT,
     Perm.REGISTRY_APPROVE,
@@ -75,22 +85,50 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         Perm.JOBS_VIEW_ALL,
         Perm.DEDUP_MANAGE,
     }
-    | _PAYMENTS_OFFICER,
-    Role.PROGRAMME_OFFICER: _EVERYONE | _REGISTRY_OFFICER | _PAYMENTS_READ,
-    # Social workers record the community's validation of lists in the villages.
-    Role.ENUMERATOR: _EVERYONE | _REGISTRY_FIELD | {Perm.PROGRAMMES_VALIDATE},
-    Role.PAYMENT_OFFICER: _EVERYONE | _REGISTRY_READ | _PAYMENTS_OFFICER,
-    Role.GRIEVANCE_OFFICER: _EVERYONE | _REGISTRY_FIELD,
+    | _PAYMENTS_OFFICER
+    | _GRIEVANCES_OFFICER,
+    Role.PROGRAMME_OFFICER: _EVERYONE
+    | _REGISTRY_OFFICER
+    | _PAYMENTS_READ
+    | {Perm.GRIEVANCES_RECORD, Perm.GRIEVANCES_VIEW},
+    # Social workers record the community's validation of lists in the villages, and take
+    # complaints there (they do not follow them up).
+    Role.ENUMERATOR: _EVERYONE
+    | _REGISTRY_FIELD
+    | {Perm.PROGRAMMES_VALIDATE, Perm.GRIEVANCES_RECORD},
+    Role.PAYMENT_OFFICER: _EVERYONE
+    | _REGISTRY_READ
+    | _PAYMENTS_OFFICER
+    | {Perm.GRIEVANCES_RECORD, Perm.GRIEVANCES_VIEW},
+    # Grievance officers read payments to answer "payment not received" complaints.
+    Role.GRIEVANCE_OFFICER: _EVERYONE | _REGISTRY_FIELD | _PAYMENTS_READ | _GRIEVANCES_OFFICER,
+    # Focal points handle the sensitive cases besides the ordinary ones; no personal API
+    # token (it would bypass their second factor, as for GBV staff).
+    Role.GRIEVANCE_FOCAL_POINT: frozenset({Perm.REFERENCE_VIEW})
+    | _REGISTRY_FIELD
+    | _PAYMENTS_READ
+    | _GRIEVANCES_OFFICER
+    | {Perm.GRIEVANCES_SENSITIVE},
     # GBV staff work in protection only; the register is not theirs to browse.
     # No personal API tokens for GBV staff: a token would bypass their second factor.
     Role.GBV_CASE_WORKER: frozenset({Perm.REFERENCE_VIEW}),
     Role.GBV_SUPERVISOR: frozenset({Perm.REFERENCE_VIEW}),
     # CNR agents run the multipurpose cash for IDP households they register.
-    Role.CNR_AGENT: _EVERYONE | _REGISTRY_FIELD | {Perm.PROGRAMMES_VALIDATE, Perm.PROGRAMMES_ENROL},
+    Role.CNR_AGENT: _EVERYONE
+    | _REGISTRY_FIELD
+    | {Perm.PROGRAMMES_VALIDATE, Perm.PROGRAMMES_ENROL, Perm.GRIEVANCES_RECORD},
     Role.REINTEGRATION_OFFICER: _EVERYONE | _REGISTRY_READ,
-    Role.ME_VIEWER: _EVERYONE | _REGISTRY_READ | _PAYMENTS_READ | {Perm.REGISTRY_EXPORT},
-    Role.API_CLIENT: frozenset({Perm.REFERENCE_VIEW, Perm.API_TOKENS}) | _REGISTRY_READ,
+    Role.ME_VIEWER: _EVERYONE
+    | _REGISTRY_READ
+    | _PAYMENTS_READ
+    | _GRIEVANCES_READ
+    | {Perm.REGISTRY_EXPORT},
+    # Hotline and SMS gateways record complaints through the API.
+    Role.API_CLIENT: frozenset({Perm.REFERENCE_VIEW, Perm.API_TOKENS, Perm.GRIEVANCES_RECORD})
+    | _REGISTRY_READ,
 }
 
 # Roles that work on confidential GBV data must confirm a TOTP code after the password.
-SECOND_FACTOR_ROLES = frozenset({Role.GBV_CASE_WORKER, Role.GBV_SUPERVISOR})
+SECOND_FACTOR_ROLES = frozenset(
+    {Role.GBV_CASE_WORKER, Role.GBV_SUPERVISOR, Role.GRIEVANCE_FOCAL_POINT}
+)

@@ -11,6 +11,7 @@ from jigi.api.auth import TokenAuth
 from jigi.core.api import router as core_router
 from jigi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jigi.dedup.api import router as dedup_router
+from jigi.grievances.api import router as grievances_router
 from jigi.payments.api import router as payments_router
 from jigi.programmes.api import router as programmes_router
 from jigi.registry.api import router as registry_router
@@ -32,6 +33,7 @@ api.add_router("/", registry_router)
 api.add_router("/", dedup_router)
 api.add_router("/", payments_router)
 api.add_router("/", programmes_router)
+api.add_router("/", grievances_router)
 
 
 @api.exception_handler(NotFound)

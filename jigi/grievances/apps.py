@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GrievancesConfig(AppConfig):
+    name = "jigi.grievances"
+    label = "grievances"
+    verbose_name = _("Plaintes")
+
+    def ready(self) -> None:
+        # The escalation job, the household page's complaints panel, and the listener that
+        # turns a community-validation rejection into an appeal the household may lodge.
+        from jigi.grievances import listeners, panels, services  # noqa: F401

@@ -1,0 +1,172 @@
+"""The pages as people use them: recording with field errors, the list without sensitive
+cases, 404 for others, the public form and status page, bulk actions, the dashboard's
+figures and the audited export."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core import signing
+from django.test import Client
+from openpyxl import load_workbook
+
+from conftest import signed_in
+from jigi.accounts.models import User
+from jigi.audit.models import AuditEntry
+from jigi.grievances.forms import CHALLENGE_SALT
+from jigi.grievances.models import Category, Complaint
+from jigi.grievances.tests.factories import complaint, focal_point, household, officer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def files(settings: Any, tmp_path: Path) -> None:
+    settings.JIGI_GRIEVANCE_FILES_DIR = tmp_path / "grievances"
+
+
+def test_recording_a_complaint_gives_the_code_and_refuses_bad_input_by_field(
+    areas: None, enumerator_kayes: User
+) -> None:
+    client = signed_in(enumerator_kayes)
+    refused = client.post(
+        "/grievances/new/",
+        {"channel": "in_person", "category": "payment_not_received", "description": "",
+         "household_code": "KY-ZZZZZZ-0"},
+    )  # fmt: skip
+    assert refused.status_code == 200
+    text = refused.content.decode()
+    assert "Décrivez la plainte" in text
+    assert "Aucun ménage n&#x27;a le code « KY-ZZZZZZ-0 »" in text
+    assert not Complaint.objects.exists()
+    family = household()
+    response = client.post(
+        "/grievances/new/",
+        {"channel": "in_person", "category": "payment_not_received",
+         "description": "Pas reçu le paiement.", "household_code": family.code},
+        follow=True,
+    )  # fmt: skip
+    recorded = Complaint.objects.get()
+    assert recorded.code in response.content.decode()
+    assert recorded.household == family
+
+
+def test_list_and_counts_leave_sensitive_cases_out_and_others_get_404(areas: None) -> None:
+    kayes = officer()
+    focal = focal_point()
+    complaint(description="Paiement manquant")
+    sea = complaint(category=Category.SEA, description="Récit EAS confidentiel")
+    client = signed_in(kayes)
+    page = client.get("/grievances/").content.decode()
+    assert "1 plainte" in page
+    assert sea.code not in page
+    searched = client.get(f"/grievances/?q={sea.code}").content.decode()
+    assert "Aucune plainte. Enregistrez" in searched
+    assert f'href="/grievances/{sea.code}/"' not in searched
+    assert client.get(f"/grievances/{sea.code}/").status_code == 404
+    assert client.post(f"/grievances/{sea.code}/resolve/", {"resolution": "x"}).status_code == 404
+    assert client.get("/grievances/sensitive/").status_code == 403
+    dashboard = client.get("/grievances/dashboard/").content.decode()
+    assert re.search(r'data-testid="total">1<', dashboard)
+    # The focal point's general list holds no sensitive case either.
+    assert sea.code not in signed_in(focal).get("/grievances/").content.decode()
+
+
+def test_focal_point_opens_a_sensitive_case_and_it_is_audited(areas: None) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    focal = focal_point()
+    device = TOTPDevice.objects.create(user=focal, name="t", confirmed=True)
+    sea = complaint(category=Category.SEA, description="Récit EAS confidentiel")
+    client = signed_in(focal)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    assert sea.code in client.get("/grievances/sensitive/").content.decode()
+    page = client.get(f"/grievances/{sea.code}/")
+    assert page.status_code == 200
+    assert "Récit EAS confidentiel" in page.content.decode()
+    assert AuditEntry.objects.filter(action="grievances.open_sensitive", actor=focal).count() == 1
+
+
+def test_public_form_asks_a_sum_and_the_status_page_shows_status_only(areas: None) -> None:
+    client = Client()
+    form = client.get("/plainte/").content.decode()
+    token = re.search(r'name="challenge" value="([^"]+)"', form)
+    assert token is not None
+    first, second = signing.loads(token.group(1), salt=CHALLENGE_SALT)
+    values = {"category": "payment_not_received", "description": "Je n'ai rien reçu.",
+              "region": "ML01", "complainant_name": "Aminata Diarra",
+              "complainant_phone": "76 12 34 56", "challenge": token.group(1)}  # fmt: skip
+    wrong = client.post("/plainte/", {**values, "answer": first + second + 1})
+    assert "Ce n&#x27;est pas le bon résultat." in wrong.content.decode()
+    robot = client.post("/plainte/", {**values, "answer": first + second, "website": "x"})
+    assert "Envoi refusé." in robot.content.decode()
+    assert not Complaint.objects.exists()
+    thanks = client.post("/plainte/", {**values, "answer": first + second})
+    recorded = Complaint.objects.get()
+    assert recorded.code in thanks.content.decode()
+    assert recorded.channel == "web"
+    status = client.get("/plainte/suivi/", {"code": recorded.code.lower()}).content.decode()
+    assert "Nouvelle" in status
+    for private in ("Aminata", "Diarra", "rien reçu", "+22376123456", "Paiement non reçu", "Kayes"):
+        assert private not in status
+    missing = client.get("/plainte/suivi/", {"code": "PT-000000-0"}).content.decode()
+    assert "Aucune plainte n'a ce code" in missing
+
+
+def test_public_form_is_throttled(areas: None, settings: Any) -> None:
+    settings.JIGI_PUBLIC_SUBMISSIONS_PER_HOUR = 1
+    client = Client()
+
+    def submit() -> str:
+        token = re.search(
+            r'name="challenge" value="([^"]+)"', client.get("/plainte/").content.decode()
+        )
+        assert token is not None
+        first, second = signing.loads(token.group(1), salt=CHALLENGE_SALT)
+        return client.post("/plainte/", {"category": "suggestion", "description": "Idée",
+                                          "region": "ML01", "challenge": token.group(1),
+                                          "answer": first + second}).content.decode()  # fmt: skip
+
+    assert "Plainte reçue" in submit()
+    assert "Trop de demandes" in submit()
+    assert Complaint.objects.count() == 1
+
+
+def test_bulk_close_from_the_list_with_a_reason(areas: None) -> None:
+    kayes = officer()
+    rows = [complaint(category=Category.INFORMATION) for _ in range(3)]
+    client = signed_in(kayes)
+    codes = [row.code for row in rows[:2]]
+    client.post("/grievances/bulk/", {"action": "close", "resolution": "explained",
+                                      "reason": "", "complaints": codes})  # fmt: skip
+    assert not Complaint.objects.filter(status="closed").exists()
+    client.post("/grievances/bulk/", {"action": "close", "resolution": "explained",
+                                      "reason": "Information donnée", "complaints": codes})  # fmt: skip
+    assert set(Complaint.objects.filter(status="closed").values_list("code", flat=True)) == set(
+        codes
+    )
+
+
+def test_export_is_audited_and_holds_no_sensitive_case_or_personal_data(areas: None) -> None:
+    kayes = officer()
+    kept = complaint(complainant_name="Aminata Diarra")
+    complaint(category=Category.FRAUD)
+    response = signed_in(kayes).get("/grievances/export.xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 2
+    assert rows[1][0] == kept.code
+    assert "Aminata Diarra" not in str(rows)
+    assert AuditEntry.objects.get(action="grievances.export").changes["rows"] == 1
+
+
+def test_enumerator_may_record_but_not_browse(areas: None, enumerator_kayes: User) -> None:
+    client = signed_in(enumerator_kayes)
+    assert client.get("/grievances/new/").status_code == 200
+    assert client.get("/grievances/").status_code == 403
