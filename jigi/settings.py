@@ -293,6 +293,8 @@ OTP_TOTP_ISSUER = "Jigi"
 # comma-separated in the variable (the first seals, the others only open), or one per line in
 # the file; in demo mode the file is created under var/ on first use.
 JIGI_PROTECTION_KEY = env_str("JIGI_PROTECTION_KEY", "")
+# Where the "quick exit" button of protection pages sends the browser after signing out.
+JIGI_PROTECTION_EXIT_URL = env_str("JIGI_PROTECTION_EXIT_URL", "https://www.wikipedia.org/")
 JIGI_PROTECTION_KEY_FILE = env_str("JIGI_PROTECTION_KEY_FILE", str(VAR_DIR / "protection.key"))
 
 LOGGING = {

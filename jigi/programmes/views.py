@@ -152,6 +152,7 @@ def programme_detail(request: HttpRequest, code: str) -> HttpResponse:
             for status, n in selectors.enrolment_counts(programme).items()
         },
         "emergencies": selectors.emergencies_of(programme),
+        "priority_referrals": selectors.priority_referrals_for(user, programme)[:50],
         "bulk_form": BulkEnrolForm(initial={"start_on": timezone.localdate()}),
         "enrol_form": EnrolForm(initial={"start_on": timezone.localdate()}),
         **_can(user),

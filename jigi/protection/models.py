@@ -480,3 +480,22 @@ class Referral(models.Model):
     @property
     def is_override(self) -> bool:
         return self.consent_id is None
+
+
+class CashReferral(models.Model):
+    """The case's side of a reasonless priority referral of the survivor's household to a
+    cash programme (the programme's row says only "protection referral, priority")."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="cash_referrals")
+    programme_code = models.CharField(max_length=40)
+    priority_referral_id = models.PositiveBigIntegerField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.programme_code}"

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jigi.accounts.models import User
 from jigi.accounts.policy import has_perm
@@ -27,11 +28,13 @@ from jigi.audit.services import record
 from jigi.core.codes import make_code
 from jigi.core.errors import Forbidden, InvalidInput, NotFound
 from jigi.core.models import AdminArea
+from jigi.programmes.services import refer_priority_household
 from jigi.protection import classifier, crypto
 from jigi.protection.access import is_supervisor_of, may_open, refuse, require, staff_providers
 from jigi.protection.models import (
     Assessment,
     Case,
+    CashReferral,
     Consent,
     FollowUp,
     Incident,
@@ -46,7 +49,7 @@ from jigi.protection.models import (
 
 CODE_PREFIX = "VB"  # "VBG"; random, so codes say nothing about order or volume
 CODE_WIDTH = 6
-REQUIRED = "Champ obligatoire."
+REQUIRED = gettext_lazy("Champ obligatoire.")
 TEXT_MAX = 5000
 
 # Every sealed field, for key rotation: model, field, associated data.
@@ -89,7 +92,7 @@ def _refused(actor: User, case: Case, action: str, error: InvalidInput) -> Inval
 def _text(value: str, name: str, errors: dict[str, list[str]], *, required: bool = False) -> str:
     text = (value or "").strip()
     if required and not text:
-        errors.setdefault(name, []).append(_(REQUIRED))
+        errors.setdefault(name, []).append(str(REQUIRED))
     if len(text) > TEXT_MAX:
         errors.setdefault(name, []).append(
             _("Texte trop long (%(max)s caractères au plus).") % {"max": TEXT_MAX}
@@ -134,9 +137,9 @@ def open_case(*, actor: User, data: NewCase) -> Case:
     if provider is None or provider.site_id is None:
         errors["provider_id"] = [_("Choisissez un prestataire de votre site.")]
     if data.survivor_sex not in Sex.values:
-        errors["survivor_sex"] = [_(REQUIRED)]
+        errors["survivor_sex"] = [str(REQUIRED)]
     if data.risk_level not in Case.Risk.values:
-        errors["risk_level"] = [_(REQUIRED)]
+        errors["risk_level"] = [str(REQUIRED)]
     if data.services_consent_on is None:
         errors["services_consent_on"] = [
             _("Le consentement éclairé aux services est nécessaire pour ouvrir un dossier.")
@@ -212,7 +215,7 @@ def update_identity(*, actor: User, case: Case, name: str, contact: str, risk_le
     name = _text(name, "name", errors)
     contact = _text(contact, "contact", errors)
     if risk_level not in Case.Risk.values:
-        errors["risk_level"] = [_(REQUIRED)]
+        errors["risk_level"] = [str(REQUIRED)]
     if errors:
         raise _refused(actor, case, "edit", InvalidInput(_("Dossier non modifié."), errors))
     with transaction.atomic():
@@ -248,7 +251,7 @@ def record_incident(*, actor: User, case: Case, data: NewIncident) -> Incident:
     if reported_on > today:
         errors["reported_on"] = [_("La date ne peut pas être dans le futur.")]
     if data.incident_on is None:
-        errors["incident_on"] = [_(REQUIRED)]
+        errors["incident_on"] = [str(REQUIRED)]
     elif data.incident_on > today:
         errors["incident_on"] = [_("La date de l'incident ne peut pas être dans le futur.")]
     elif data.incident_on > reported_on:
@@ -259,7 +262,7 @@ def record_incident(*, actor: User, case: Case, data: NewIncident) -> Incident:
     if data.survivor_age is not None and not 0 <= data.survivor_age <= 120:
         errors["survivor_age"] = [_("Âge invalide.")]
     if data.perpetrator_relationship not in Incident.Relationship.values:
-        errors["perpetrator_relationship"] = [_(REQUIRED)]
+        errors["perpetrator_relationship"] = [str(REQUIRED)]
     missing = classifier.missing_answers(data.answers)
     for key in missing:
         errors[key] = [_("Répondez par oui ou non.")]
@@ -321,13 +324,13 @@ def give_consent(
     _act_on(actor, case, action="give_consent")
     errors: dict[str, list[str]] = {}
     if purpose not in Consent.Purpose.values:
-        errors["purpose"] = [_(REQUIRED)]
+        errors["purpose"] = [str(REQUIRED)]
     if purpose == Consent.Purpose.REFERRAL and service_type not in ServiceType.values:
         errors["service_type"] = [_("Précisez pour quel type de service.")]
     if purpose != Consent.Purpose.REFERRAL:
         service_type = ""
     if given_on is None:
-        errors["given_on"] = [_(REQUIRED)]
+        errors["given_on"] = [str(REQUIRED)]
     elif given_on > timezone.localdate():
         errors["given_on"] = [_("La date ne peut pas être dans le futur.")]
     if not errors and standing_consent(case, purpose, service_type) is not None:
@@ -405,7 +408,7 @@ def record_assessment(*, actor: User, case: Case, data: NewAssessment) -> Assess
     if assessed_on > timezone.localdate():
         errors["assessed_on"] = [_("La date ne peut pas être dans le futur.")]
     if data.risk_level not in Case.Risk.values:
-        errors["risk_level"] = [_(REQUIRED)]
+        errors["risk_level"] = [str(REQUIRED)]
     notes = _text(data.notes, "notes", errors)
     if errors:
         raise _refused(
@@ -441,18 +444,18 @@ def record_service(
     errors: dict[str, list[str]] = {}
     today = timezone.localdate()
     if kind not in ServiceKind.values:
-        errors["kind"] = [_(REQUIRED)]
+        errors["kind"] = [str(REQUIRED)]
     provider = Provider.objects.filter(pk=provider_id, is_active=True).first()
     if provider is None:
-        errors["provider_id"] = [_(REQUIRED)]
+        errors["provider_id"] = [str(REQUIRED)]
     if started_on is None:
-        errors["started_on"] = [_(REQUIRED)]
+        errors["started_on"] = [str(REQUIRED)]
     elif started_on > today:
         errors["started_on"] = [_("La date ne peut pas être dans le futur.")]
     if ended_on is not None and (ended_on > today or (started_on and ended_on < started_on)):
         errors["ended_on"] = [_("Date de fin invalide.")]
     if outcome not in ServiceDelivery.Outcome.values:
-        errors["outcome"] = [_(REQUIRED)]
+        errors["outcome"] = [str(REQUIRED)]
     if errors:
         raise _refused(actor, case, "record_service",
                        InvalidInput(_("Service non enregistré."), errors))  # fmt: skip
@@ -473,7 +476,7 @@ def submit_plan(*, actor: User, case: Case, kind: str, content: str) -> Plan:
     _act_on(actor, case, action="submit_plan")
     errors: dict[str, list[str]] = {}
     if kind not in Plan.Kind.values:
-        errors["kind"] = [_(REQUIRED)]
+        errors["kind"] = [str(REQUIRED)]
     text = _text(content, "content", errors, required=True)
     if errors:
         raise _refused(actor, case, "submit_plan", InvalidInput(_("Plan non soumis."), errors))
@@ -508,7 +511,7 @@ def schedule_follow_up(*, actor: User, case: Case, due_on: date | None, purpose:
     _act_on(actor, case, action="schedule_follow_up")
     errors: dict[str, list[str]] = {}
     if due_on is None:
-        errors["due_on"] = [_(REQUIRED)]
+        errors["due_on"] = [str(REQUIRED)]
     text = _text(purpose, "purpose", errors, required=True)[:120]
     if errors:
         raise _refused(actor, case, "schedule_follow_up",
@@ -577,9 +580,9 @@ def refer(
     if provider is None or provider.pk == case.provider_id:
         errors["to_provider_id"] = [_("Choisissez un autre prestataire.")]
     if service_type not in ServiceType.values:
-        errors["service_type"] = [_(REQUIRED)]
+        errors["service_type"] = [str(REQUIRED)]
     if urgency not in Referral.Urgency.values:
-        errors["urgency"] = [_(REQUIRED)]
+        errors["urgency"] = [str(REQUIRED)]
     text = _text(message, "message", errors)
     override = override_reason.strip()[:300]
     consent = None
@@ -699,13 +702,53 @@ def revoke_referral(*, actor: User, referral: Referral, reason: str) -> Referral
     return referral
 
 
+def refer_to_cash_programme(
+    *,
+    actor: User,
+    case: Case,
+    programme_code: str,
+    commune_code: str,
+    household_code: str = "",
+    phone: str = "",
+) -> CashReferral:
+    """Send the survivor's household to a cash programme with priority, saying nothing of
+    why: the programme gets a reasonless priority referral (the only write outside
+    protection). Needs the survivor's consent to a livelihoods referral."""
+    _act_on(actor, case, action="cash_referral")
+    if standing_consent(case, Consent.Purpose.REFERRAL, ServiceType.LIVELIHOODS) is None:
+        raise _refused(actor, case, "cash_referral", InvalidInput(
+            _("Orientation refusée."),
+            {"programme": [_("Pas de consentement de la survivante pour une orientation de ce type.")]},
+        ))  # fmt: skip
+    with transaction.atomic():
+        priority = refer_priority_household(
+            actor=actor, programme_code=programme_code, commune_code=commune_code,
+            household_code=household_code, phone=phone,
+        )  # fmt: skip
+        cash = CashReferral.objects.create(
+            case=case, programme_code=programme_code, priority_referral_id=priority.pk,
+            created_by=actor, created_at=timezone.now(),
+        )  # fmt: skip
+        record(actor=actor, action="protection.cash_referral", target=case,
+               changes={"programme": programme_code})  # fmt: skip
+    return cash
+
+
 # Closure -----------------------------------------------------------------------------------
 
-CLOSURE_CHECKLIST: dict[str, str] = {
-    "needs_reviewed": "Les besoins et le plan d'action ont été revus avec la survivante.",
-    "safety_reviewed": "Le plan de sécurité a été revu et la survivante sait qui contacter.",
-    "referrals_settled": "Chaque orientation ouverte est terminée, refusée ou révoquée.",
-    "survivor_informed": "La survivante sait qu'elle peut revenir et rouvrir son dossier.",
+CLOSURE_CHECKLIST: dict[str, Any] = {
+    "needs_reviewed": gettext_lazy(
+        "Les besoins et le plan d'action ont été revus avec la survivante."
+    ),
+    "safety_reviewed": gettext_lazy(
+        "Le plan de sécurité a été revu et la survivante sait qui contacter."
+    ),
+    "referrals_settled": gettext_lazy(
+        "Chaque orientation ouverte est terminée, refusée ou révoquée."
+    ),
+    "survivor_informed": gettext_lazy(
+        "La survivante sait qu'elle peut revenir et rouvrir son dossier."
+    ),
 }
 
 
