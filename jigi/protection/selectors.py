@@ -17,6 +17,7 @@ from django.utils import timezone
 from jigi.accounts.models import User
 from jigi.accounts.roles import Perm
 from jigi.audit.services import record
+from jigi.core import handoffs
 from jigi.core.errors import NotFound
 from jigi.protection import classifier, crypto
 from jigi.protection.access import (
@@ -37,7 +38,7 @@ from jigi.protection.models import (
     Provider,
     Referral,
 )
-from jigi.protection.services import sealed_field
+from jigi.protection.services import handoff_areas, sealed_field
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,13 @@ def get_incoming_referral(user: User, referral_id: int) -> Referral:
     if referral is None:
         raise NotFound("orientation")
     return referral
+
+
+def pending_handoffs_for(user: User) -> list[handoffs.Handoff]:
+    """Disclosures handed over with consent (from complaints) in the regions the user works
+    in, not yet taken up: a code to quote, a place and the consent date, nothing else."""
+    require(user, Perm.PROTECTION_CASES)
+    return handoffs.pending_handoffs("protection", handoff_areas(user))
 
 
 def providers() -> QuerySet[Provider]:

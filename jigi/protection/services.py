@@ -25,8 +25,9 @@ from jigi.accounts.models import User
 from jigi.accounts.policy import has_perm
 from jigi.accounts.roles import Perm, Role
 from jigi.audit.services import record
+from jigi.core import handoffs
 from jigi.core.codes import make_code
-from jigi.core.errors import Forbidden, InvalidInput, NotFound
+from jigi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jigi.core.models import AdminArea
 from jigi.programmes.services import refer_priority_household
 from jigi.protection import classifier, crypto
@@ -167,6 +168,10 @@ def open_case(*, actor: User, data: NewCase) -> Case:
             worker = candidate
     name = _text(data.name, "name", errors)
     contact = _text(data.contact, "contact", errors)
+    if data.handoff_ref and data.handoff_ref not in {
+        handoff.ref for handoff in handoffs.pending_handoffs("protection", handoff_areas(actor))
+    }:
+        errors["handoff_ref"] = [_("Ce signalement n'est plus en attente dans votre région.")]
     _errors_or_raise(errors, _("Le dossier n'a pas été ouvert."))
     assert provider is not None  # noqa: S101 (checked above)
     assert provider.site_id is not None  # noqa: S101 (checked above)
@@ -185,6 +190,8 @@ def open_case(*, actor: User, data: NewCase) -> Case:
             opened_on=opened_on,
             handoff_ref=data.handoff_ref,
         )
+        if data.handoff_ref and not handoffs.take_up(data.handoff_ref):
+            raise Conflict(_("Ce signalement vient d'être pris en charge par quelqu'un d'autre."))
         Consent.objects.create(
             case=case, purpose=Consent.Purpose.SERVICES, given_on=data.services_consent_on,
             recorded_by=actor,
@@ -206,6 +213,12 @@ def open_case(*, actor: User, data: NewCase) -> Case:
             },
         )
     return case
+
+
+def handoff_areas(actor: User) -> list[str]:
+    """The regions of the providers the actor works at: where their hand-offs come from."""
+    areas = staff_providers(actor).values_list("area_id", flat=True)
+    return sorted({pcode[:4] for pcode in areas})
 
 
 def update_identity(*, actor: User, case: Case, name: str, contact: str, risk_level: str) -> Case:

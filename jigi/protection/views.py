@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from jigi.accounts.models import User
 from jigi.accounts.policy import has_perm
 from jigi.accounts.roles import Perm
-from jigi.core.errors import InvalidInput, NotFound
+from jigi.core.errors import Conflict, InvalidInput, NotFound
 from jigi.core.http import add_errors_to_form, domain_errors, paginate, render_list
 from jigi.programmes.selectors import cash_programmes_open_to_referral
 from jigi.protection import exports, forms, selectors, services, statistics
@@ -61,6 +61,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "incoming": sum(
             r.status == Referral.Status.PENDING for r in selectors.incoming_referrals_for(user)
         ),
+        "handoffs": selectors.pending_handoffs_for(user),
         "today": timezone.localdate(),
     }
     return render_list(request, "protection/case_list.html", context)
@@ -71,6 +72,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     providers = selectors.my_providers(user)
+    handoff = (request.POST.get("handoff") or request.GET.get("handoff", ""))[:40]
     form = forms.CaseForm(request.POST or None, providers=providers,
                           initial={"services_consent_on": timezone.localdate()})  # fmt: skip
     if request.method == "POST" and form.is_valid():
@@ -87,14 +89,17 @@ def case_create(request: HttpRequest) -> HttpResponse:
                     name=data.get("name") or "",
                     contact=data.get("contact") or "",
                     statistics_consent=bool(data.get("statistics_consent")),
+                    handoff_ref=handoff,
                 ),
             )
-        except InvalidInput as error:
-            add_errors_to_form(form, error)
+        except (InvalidInput, Conflict) as error:
+            add_errors_to_form(
+                form, error if isinstance(error, InvalidInput) else InvalidInput(str(error))
+            )
         else:
             messages.success(request, _("Dossier ouvert."))
             return redirect("protection:detail", code=case.code)
-    return render(request, "protection/case_form.html", {"form": form})
+    return render(request, "protection/case_form.html", {"form": form, "handoff": handoff})
 
 
 def _detail_context(user: User, code: str) -> dict[str, Any]:
