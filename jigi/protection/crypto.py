@@ -58,9 +58,13 @@ def key_file() -> Path | None:
     return Path(name) if name else None
 
 
+def configured_keys_from_env() -> list[str]:
+    return [part for part in str(settings.JIGI_PROTECTION_KEY).split(",") if part.strip()]
+
+
 def configured_keys() -> list[Key]:
     """The keys in order, the sealing key first; refuses to run without one."""
-    texts = [part for part in str(settings.JIGI_PROTECTION_KEY).split(",") if part.strip()]
+    texts = configured_keys_from_env()
     path = key_file()
     if not texts and path is not None:
         if not path.exists() and settings.JIGI_MODE == "demo":
