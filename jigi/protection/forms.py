@@ -43,7 +43,7 @@ class CaseForm(forms.Form):
         label=_("Consentement éclairé aux services donné le"), widget=DATE_INPUT, required=False
     )
     statistics_consent = forms.BooleanField(
-        label=_("Consent à l'usage de données non identifiantes dans les statistiques"),
+        label=_("Consentement à l'usage de données non identifiantes dans les statistiques"),
         required=False,
     )
     name = forms.CharField(
