@@ -352,8 +352,11 @@ def statistics_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_POST
 def quick_exit(request: HttpRequest) -> HttpResponse:
-    """Sign out at once and leave for a neutral page (someone is looking at the screen)."""
+    """Sign out at once and leave for a neutral page (someone is looking at the screen).
+
+    A plain link, not a form: the CSP's form-action 'self' would stop a form's redirect to
+    another site, and one click must be enough. Signing out by GET lets another site sign
+    a user out, which costs nothing here."""
     logout(request)
     return HttpResponseRedirect(settings.JIGI_PROTECTION_EXIT_URL)

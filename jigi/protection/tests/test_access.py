@@ -179,6 +179,6 @@ def test_case_pages_and_lists_never_show_the_name_outside_the_case(areas: None) 
 def test_quick_exit_signs_out_and_leaves(areas: None, settings: Any) -> None:
     kase = case()
     client = client_for(kase.assigned_worker)
-    response = client.post("/protection/exit/")
+    response = client.get("/protection/exit/")
     assert response["Location"] == settings.JIGI_PROTECTION_EXIT_URL
     assert client.get("/protection/")["Location"].startswith("/accounts/login/")
