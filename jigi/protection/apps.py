@@ -6,3 +6,6 @@ class ProtectionConfig(AppConfig):
     name = "jigi.protection"
     label = "protection"
     verbose_name = _("Protection (VBG)")
+
+    def ready(self) -> None:
+        from jigi.protection import checks  # noqa: F401 (registers the key check)

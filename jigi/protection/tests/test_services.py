@@ -5,6 +5,7 @@ input refused, logged and leaving nothing changed."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -13,6 +14,7 @@ from django.utils import timezone
 from jigi.audit.models import AuditEntry
 from jigi.core.errors import Forbidden, InvalidInput, NotFound
 from jigi.protection import crypto, selectors, services, statistics
+from jigi.protection.checks import protection_key
 from jigi.protection.models import Case, Consent, Incident, Plan, Referral
 from jigi.protection.tests.factories import (
     case,
@@ -246,3 +248,14 @@ def test_overdue_follow_ups_are_listed_for_the_case_worker(areas: None) -> None:
     assert list(selectors.overdue_follow_ups_for(kase.assigned_worker)) == [late]
     services.complete_follow_up(actor=kase.assigned_worker, follow_up=late)
     assert not selectors.overdue_follow_ups_for(kase.assigned_worker).exists()
+
+
+def test_a_production_server_without_a_key_fails_its_start_up_check(settings: Any) -> None:
+    settings.JIGI_MODE = "production"
+    settings.JIGI_PROTECTION_KEY = ""
+    settings.JIGI_PROTECTION_KEY_FILE = ""
+    errors = protection_key(None)
+    assert [error.id for error in errors] == ["protection.E001"]
+    assert "JIGI_PROTECTION_KEY" in errors[0].msg
+    settings.JIGI_PROTECTION_KEY = crypto.generate_key()
+    assert protection_key(None) == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -133,3 +134,15 @@ def test_a_disclosure_handed_over_by_grievances_is_opened_as_a_case_once(areas: 
     again = client.post("/protection/new/", values)
     assert "plus en attente" in again.content.decode()
     assert Case.objects.count() == 1
+
+
+def test_case_list_answers_in_a_fixed_number_of_queries(
+    areas: None, django_assert_max_num_queries: Any
+) -> None:
+    me = worker()
+    for _ in range(12):
+        case(me)
+    client = client_for(me)
+    with django_assert_max_num_queries(16):
+        page = client.get("/protection/")
+    assert "12 dossiers" in page.content.decode()
