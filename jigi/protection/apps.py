@@ -8,4 +8,4 @@ class ProtectionConfig(AppConfig):
     verbose_name = _("Protection (VBG)")
 
     def ready(self) -> None:
-        from jigi.protection import checks  # noqa: F401 (registers the key check)
+        from jigi.protection import checks  # noqa: F401 (registers the deployment key check)

@@ -1,5 +1,6 @@
-"""Start-up check: a production server refuses to run without a protection key, rather than
-failing on the first survivor's name."""
+"""Deployment check (`jigi check --deploy`): a production configuration without a protection
+key is reported before the first survivor's name fails to be sealed. A deploy check, not a
+start-up one: commands such as `jigi protection new-key` must run before a key exists."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from jigi.protection import crypto
 
 
-@register()
+@register(deploy=True)
 def protection_key(app_configs: Any, **kwargs: Any) -> list[Error]:
     if settings.JIGI_MODE != "production":
         return []

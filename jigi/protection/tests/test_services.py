@@ -250,7 +250,7 @@ def test_overdue_follow_ups_are_listed_for_the_case_worker(areas: None) -> None:
     assert not selectors.overdue_follow_ups_for(kase.assigned_worker).exists()
 
 
-def test_a_production_server_without_a_key_fails_its_start_up_check(settings: Any) -> None:
+def test_a_production_configuration_without_a_key_fails_the_deployment_check(settings: Any) -> None:
     settings.JIGI_MODE = "production"
     settings.JIGI_PROTECTION_KEY = ""
     settings.JIGI_PROTECTION_KEY_FILE = ""
