@@ -194,17 +194,28 @@ class IncomingReferral:
     age_group: str
     message: str
     status: str
+    status_label: str
     from_provider: str
     created_at: Any
 
 
-def incoming_referrals_for(user: User) -> list[IncomingReferral]:
+def pending_incoming_count(user: User) -> int:
     require(user, Perm.PROTECTION_CASES)
-    rows = (
+    return receivable_referrals(user).filter(status=Referral.Status.PENDING).count()
+
+
+def incoming_referrals_for(user: User) -> list[IncomingReferral]:
+    """The referrals sent to the user's providers, their messages opened (logged)."""
+    require(user, Perm.PROTECTION_CASES)
+    rows = list(
         receivable_referrals(user)
         .select_related("case", "from_provider")
         .order_by("-created_at")[:200]
     )
+    if rows:
+        with transaction.atomic():
+            record(actor=user, action="protection.read_referrals", target=None,
+                   target_label="incoming", changes={"referrals": [row.pk for row in rows]})  # fmt: skip
     return [
         IncomingReferral(
             id=row.pk,
@@ -215,6 +226,7 @@ def incoming_referrals_for(user: User) -> list[IncomingReferral]:
             age_group=row.age_group,
             message=_open(row.message_sealed, Referral, "message_sealed"),
             status=row.status,
+            status_label=row.get_status_display(),
             from_provider=row.from_provider.name,
             created_at=row.created_at,
         )

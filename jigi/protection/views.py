@@ -58,9 +58,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "risks": Case.Risk.choices,
         "overdue": selectors.overdue_follow_ups_for(user)[:50],
         "approvals": selectors.awaiting_approval_for(user) if is_supervisor else None,
-        "incoming": sum(
-            r.status == Referral.Status.PENDING for r in selectors.incoming_referrals_for(user)
-        ),
+        "incoming": selectors.pending_incoming_count(user),
         "handoffs": selectors.pending_handoffs_for(user),
         "today": timezone.localdate(),
     }

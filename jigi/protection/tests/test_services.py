@@ -219,6 +219,7 @@ def test_the_receiver_sees_the_referral_fields_and_answers_it(areas: None) -> No
         (kase.code, "Suivi de groupe souhaité.")
     ]
     assert not hasattr(incoming[0], "name")
+    assert AuditEntry.objects.filter(action="protection.read_referrals", actor=receiver).exists()
     with pytest.raises(NotFound):
         selectors.get_case_for(receiver, kase.code)
     services.respond_to_referral(actor=receiver, referral=referral, accept=True)

@@ -16,8 +16,17 @@ from jigi.audit.models import AuditEntry
 from jigi.grievances import services as grievances
 from jigi.grievances.models import Category, ProtectionReferral
 from jigi.grievances.tests.factories import complaint, focal_point
-from jigi.protection.models import Case, Incident
-from jigi.protection.tests.factories import NO_ANSWERS, case, incident, provider, supervisor, worker
+from jigi.protection import services
+from jigi.protection.models import Case, Incident, Referral
+from jigi.protection.tests.factories import (
+    NO_ANSWERS,
+    case,
+    incident,
+    provider,
+    referral_consent,
+    supervisor,
+    worker,
+)
 from jigi.protection.tests.test_access import client_for
 
 pytestmark = pytest.mark.django_db
@@ -146,3 +155,24 @@ def test_case_list_answers_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(16):
         page = client.get("/protection/")
     assert "12 dossiers" in page.content.decode()
+
+
+def test_the_receiving_center_accepts_and_completes_a_referral_on_its_page(areas: None) -> None:
+    kase = case(name="Djeneba Sow")
+    kayes_center = provider("osc-kayes", "ML010312")
+    receiver = worker("vbg.kayes", "osc-kayes", area="ML010312")
+    referral_consent(kase, "legal")
+    services.refer(actor=kase.assigned_worker, case=kase, to_provider_id=kayes_center.pk,
+                   service_type="legal", message="Accompagnement au tribunal.")  # fmt: skip
+    client = client_for(receiver)
+    page = client.get("/protection/referrals/").content.decode()
+    assert "Accompagnement au tribunal." in page
+    assert "En attente" in page
+    assert "Djeneba" not in page
+    referral = Referral.objects.get()
+    client.post(f"/protection/referrals/{referral.pk}/accept/")
+    client.post(f"/protection/referrals/{referral.pk}/complete/", {"note": "Plainte déposée."})
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.COMPLETED
+    other = client_for(kase.assigned_worker)
+    assert other.post(f"/protection/referrals/{referral.pk}/accept/").status_code == 404
