@@ -50,6 +50,7 @@ NAVIGATION = (
     NavItem(
         _("Orientations reçues"), "protection:referrals", Perm.PROTECTION_CASES, _("Protection")
     ),
+    NavItem(_("Prestataires"), "protection:providers", Perm.PROTECTION_CASES, _("Protection")),
     NavItem(
         _("Statistiques VBG"), "protection:statistics", Perm.PROTECTION_STATISTICS, _("Protection")
     ),

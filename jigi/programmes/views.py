@@ -175,6 +175,25 @@ def programme_launch(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@require_POST
+@domain_errors
+def priority_referral_settle(request: HttpRequest, code: str, referral_id: int) -> HttpResponse:
+    user = _user(request, Perm.PROGRAMMES_ENROL)
+    programme = selectors.get_programme_for(user, code)
+    referral = selectors.priority_referrals_for(user, programme).filter(pk=referral_id).first()
+    if referral is None:
+        raise NotFound(_("orientation"))
+    try:
+        services.settle_priority_referral(
+            actor=user, referral=referral, status=request.POST.get("status", "")
+        )
+        messages.success(request, _("Orientation prioritaire mise à jour."))
+    except InvalidInput as exc:
+        messages.error(request, str(exc))
+    return redirect("programmes:detail", code=code)
+
+
+@login_required
 @domain_errors
 def formula_create(request: HttpRequest, code: str) -> HttpResponse:
     user = _user(request, Perm.PROGRAMMES_MANAGE)

@@ -15,7 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from jigi.accounts.models import User
-from jigi.accounts.roles import Perm
+from jigi.accounts.roles import Perm, Role
 from jigi.audit.services import record
 from jigi.core import handoffs
 from jigi.core.errors import NotFound
@@ -37,6 +37,7 @@ from jigi.protection.models import (
     Plan,
     Provider,
     Referral,
+    ServiceType,
 )
 from jigi.protection.services import handoff_areas, sealed_field
 
@@ -246,6 +247,36 @@ def pending_handoffs_for(user: User) -> list[handoffs.Handoff]:
     in, not yet taken up: a code to quote, a place and the consent date, nothing else."""
     require(user, Perm.PROTECTION_CASES)
     return handoffs.pending_handoffs("protection", handoff_areas(user))
+
+
+@dataclass(frozen=True)
+class ProviderRow:
+    provider: Provider
+    services: list[str]
+    case_workers: int
+    supervisors: int
+
+
+def provider_directory() -> list[ProviderRow]:
+    """Every active provider with the services it offers and how many GBV staff work at its
+    site (case workers, supervisors), for referring and for reporting."""
+    labels = dict(ServiceType.choices)
+    staff: dict[tuple[int, str], int] = {}
+    rows = User.objects.filter(
+        role__in=[Role.GBV_CASE_WORKER, Role.GBV_SUPERVISOR], is_active=True
+    ).values_list("scope_sites", "role")
+    for site_id, role in rows:
+        if site_id is not None:
+            staff[(site_id, role)] = staff.get((site_id, role), 0) + 1
+    return [
+        ProviderRow(
+            provider=row,
+            services=[str(labels.get(key, key)) for key in row.services],
+            case_workers=staff.get((row.site_id or 0, Role.GBV_CASE_WORKER), 0),
+            supervisors=staff.get((row.site_id or 0, Role.GBV_SUPERVISOR), 0),
+        )
+        for row in providers().select_related("funding_source")
+    ]
 
 
 def providers() -> QuerySet[Provider]:

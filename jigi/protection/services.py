@@ -221,6 +221,35 @@ def handoff_areas(actor: User) -> list[str]:
     return sorted({pcode[:4] for pcode in areas})
 
 
+def site_case_workers(case: Case) -> list[User]:
+    """The active case workers of the case's site: whom a supervisor may assign it to."""
+    rows = User.objects.filter(
+        role=Role.GBV_CASE_WORKER, is_active=True, scope_sites=case.site_id
+    ).order_by("username")
+    return list(rows)
+
+
+def reassign_case(*, actor: User, case: Case, worker_id: int) -> Case:
+    """A supervisor of the site hands the case to another case worker of the site; the
+    previous worker no longer opens it."""
+    _act_on(actor, case, action="reassign")
+    if not is_supervisor_of(actor, case):
+        raise Forbidden(_("Seul·e un·e superviseur·e du site réassigne un dossier."))
+    worker = next((w for w in site_case_workers(case) if w.pk == worker_id), None)
+    if worker is None:
+        raise _refused(actor, case, "reassign", InvalidInput(
+            _("Dossier non réassigné."),
+            {"worker": [_("Choisissez un·e gestionnaire de cas de ce site.")]},
+        ))  # fmt: skip
+    with transaction.atomic():
+        previous = case.assigned_worker_id
+        case.assigned_worker = worker
+        case.save(update_fields=["assigned_worker"])
+        record(actor=actor, action="protection.reassign_case", target=case,
+               changes={"assigned_worker": [previous, worker.pk]})  # fmt: skip
+    return case
+
+
 def update_identity(*, actor: User, case: Case, name: str, contact: str, risk_level: str) -> Case:
     """Change the sealed name and contact and the risk level."""
     _act_on(actor, case, action="edit")

@@ -11,6 +11,7 @@ urlpatterns = [
     path(
         "referrals/<int:referral_id>/<str:action>/", views.referral_action, name="referral_action"
     ),
+    path("providers/", views.provider_list, name="providers"),
     path("statistics/", views.statistics_page, name="statistics"),
     path("statistics.xlsx", views.statistics_export, name="statistics_export"),
     path("exit/", views.quick_exit, name="exit"),

@@ -131,6 +131,7 @@ def _detail_context(user: User, code: str) -> dict[str, Any]:
             auto_id="cash_%s", programmes=cash_programmes_open_to_referral()
         ),
         "can_override": has_perm(user, Perm.PROTECTION_CONSENT_OVERRIDE),
+        "site_workers": services.site_case_workers(opened.case) if opened.is_supervisor else [],
     }
 
 
@@ -249,6 +250,9 @@ def _act(request: HttpRequest, user: User, case: Case, action: str) -> str:
     if action == "reopen":
         services.reopen_case(actor=user, case=case)
         return _("Dossier rouvert.")
+    if action == "reassign":
+        services.reassign_case(actor=user, case=case, worker_id=_int(post.get("worker")))
+        return _("Dossier réassigné.")
     raise NotFound(_("action"))
 
 
@@ -309,6 +313,16 @@ def _month(request: HttpRequest) -> date:
         return date(year, month, 1)
     except ValueError:
         return timezone.localdate().replace(day=1)
+
+
+@login_required
+@domain_errors
+def provider_list(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if not (has_perm(user, Perm.PROTECTION_CASES) or has_perm(user, Perm.PROTECTION_STATISTICS)):
+        raise PermissionDenied
+    return render(request, "protection/provider_list.html",
+                  {"rows": selectors.provider_directory()})  # fmt: skip
 
 
 @login_required

@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jigi.accounts.models import User
+from jigi.accounts.policy import can
 from jigi.accounts.roles import Perm
 from jigi.audit.services import record
-from jigi.core.errors import InvalidInput
+from jigi.core.errors import InvalidInput, NotFound
 from jigi.core.models import AdminArea
 from jigi.core.phones import normalise_phone
 from jigi.programmes.models import PriorityReferral, Programme
@@ -66,4 +67,24 @@ def refer_priority_household(
         )  # fmt: skip
         record(actor=actor, action="programmes.priority_referral", target=referral,
                changes={"programme": programme.code, "commune": commune.pcode})  # fmt: skip
+    return referral
+
+
+def settle_priority_referral(
+    *, actor: User, referral: PriorityReferral, status: str
+) -> PriorityReferral:
+    """Programme staff of the commune record what became of a priority referral: the
+    household enrolled, or not selected."""
+    require(actor, Perm.PROGRAMMES_ENROL)
+    if not can(actor, Perm.PROGRAMMES_ENROL, referral):
+        raise NotFound(_("orientation"))
+    if status not in {PriorityReferral.Status.ENROLLED, PriorityReferral.Status.NOT_ELIGIBLE}:
+        raise InvalidInput(_("Choisissez « Inscrit » ou « Non retenu »."))
+    if referral.status != PriorityReferral.Status.PENDING:
+        raise InvalidInput(_("Cette orientation est déjà traitée."))
+    with transaction.atomic():
+        referral.status = status
+        referral.save(update_fields=["status"])
+        record(actor=actor, action="programmes.settle_priority_referral", target=referral,
+               changes={"status": status})  # fmt: skip
     return referral

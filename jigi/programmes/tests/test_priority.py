@@ -60,3 +60,25 @@ def test_priority_referral_needs_the_permission_and_a_way_to_find_the_household(
     )  # fmt: skip
     assert referral.phone == "+22376000000"
     assert PriorityReferral.objects.count() == 1
+
+
+def test_the_programme_officer_records_what_became_of_the_referral(
+    areas: None, gbv_worker: User, programme_officer_kayes: User
+) -> None:
+    programme = make_programme()
+    referral = services.refer_priority_household(
+        actor=gbv_worker, programme_code=programme.code, commune_code=KAYES_COMMUNE,
+        phone="76 00 00 01",
+    )  # fmt: skip
+    client = signed_in(programme_officer_kayes)
+    url = f"/programmes/{programme.code}/priority-referrals/{referral.pk}/"
+    client.post(url, {"status": "enrolled"})
+    referral.refresh_from_db()
+    assert referral.status == PriorityReferral.Status.ENROLLED
+    with pytest.raises(InvalidInput):
+        services.settle_priority_referral(
+            actor=programme_officer_kayes, referral=referral, status="not_eligible"
+        )
+    mopti = UserFactory.create(username="prog.mopti2", role="programme_officer",
+                               scope_areas=[MOPTI_REGION])  # fmt: skip
+    assert signed_in(mopti).post(url, {"status": "enrolled"}).status_code == 404

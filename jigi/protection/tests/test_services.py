@@ -260,3 +260,19 @@ def test_a_production_configuration_without_a_key_fails_the_deployment_check(set
     assert "JIGI_PROTECTION_KEY" in errors[0].msg
     settings.JIGI_PROTECTION_KEY = crypto.generate_key()
     assert protection_key(None) == []
+
+
+def test_a_supervisor_reassigns_a_case_and_the_previous_worker_loses_it(areas: None) -> None:
+    kase = case()
+    first = kase.assigned_worker
+    second = worker("vbg.awa")
+    with pytest.raises(Forbidden):
+        services.reassign_case(actor=first, case=kase, worker_id=second.pk)
+    kayes = worker("vbg.kayes", "osc-kayes", area="ML010312")
+    boss = supervisor()
+    with pytest.raises(InvalidInput):
+        services.reassign_case(actor=boss, case=kase, worker_id=kayes.pk)
+    services.reassign_case(actor=boss, case=kase, worker_id=second.pk)
+    assert selectors.get_case_for(second, kase.code) == kase
+    with pytest.raises(NotFound):
+        selectors.get_case_for(first, kase.code)

@@ -176,3 +176,14 @@ def test_the_receiving_center_accepts_and_completes_a_referral_on_its_page(areas
     assert referral.status == Referral.Status.COMPLETED
     other = client_for(kase.assigned_worker)
     assert other.post(f"/protection/referrals/{referral.pk}/accept/").status_code == 404
+
+
+def test_the_provider_directory_shows_services_staff_and_funding(areas: None) -> None:
+    center = provider(budget_amount=250_000)
+    worker()
+    supervisor()
+    page = client_for(worker()).get("/protection/providers/").content.decode()
+    assert center.name in page
+    assert "Juridique" in page
+    assert "1 / 1" in page
+    assert "250000 USD" in page
