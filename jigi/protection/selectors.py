@@ -19,6 +19,7 @@ from jigi.accounts.roles import Perm, Role
 from jigi.audit.services import record
 from jigi.core import handoffs
 from jigi.core.errors import NotFound
+from jigi.programmes.models import PriorityReferral
 from jigi.protection import classifier, crypto
 from jigi.protection.access import (
     case_or_404,
@@ -31,6 +32,7 @@ from jigi.protection.access import (
 from jigi.protection.models import (
     Assessment,
     Case,
+    CashReferral,
     Consent,
     FollowUp,
     Incident,
@@ -109,6 +111,7 @@ class CaseFile:
     plans: list[PlanView]
     follow_ups: list[FollowUp]
     referrals: list[tuple[Referral, str]]
+    cash_referrals: list[tuple[CashReferral, str]]
     is_supervisor: bool
 
 
@@ -155,8 +158,21 @@ def case_file(user: User, code: str) -> CaseFile:
             (row, _open(row.feedback_sealed, Referral, "feedback_sealed"))
             for row in case.referrals.select_related("to_provider")
         ],
+        cash_referrals=_cash_referrals(case),
         is_supervisor=is_supervisor_of(user, case),
     )
+
+
+def _cash_referrals(case: Case) -> list[tuple[CashReferral, str]]:
+    """The case's priority cash referrals with what the programme recorded of them."""
+    rows = list(case.cash_referrals.all())
+    statuses = dict(
+        PriorityReferral.objects.filter(pk__in=[r.priority_referral_id for r in rows]).values_list(
+            "pk", "status"
+        )
+    )
+    labels = dict(PriorityReferral.Status.choices)
+    return [(row, str(labels.get(statuses.get(row.priority_referral_id, ""), "—"))) for row in rows]
 
 
 def overdue_follow_ups_for(user: User, today: date | None = None) -> QuerySet[FollowUp]:

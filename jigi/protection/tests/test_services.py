@@ -11,8 +11,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from jigi.accounts.tests.factories import UserFactory
 from jigi.audit.models import AuditEntry
 from jigi.core.errors import Forbidden, InvalidInput, NotFound
+from jigi.programmes import services as programmes
+from jigi.programmes.models import PriorityReferral
+from jigi.programmes.tests.factories import make_programme
 from jigi.protection import crypto, selectors, services, statistics
 from jigi.protection.checks import protection_key
 from jigi.protection.models import Case, Consent, Incident, Plan, Referral
@@ -276,3 +280,24 @@ def test_a_supervisor_reassigns_a_case_and_the_previous_worker_loses_it(areas: N
     assert selectors.get_case_for(second, kase.code) == kase
     with pytest.raises(NotFound):
         selectors.get_case_for(first, kase.code)
+
+
+def test_cash_referral_needs_livelihoods_consent_and_the_case_sees_its_outcome(
+    areas: None,
+) -> None:
+    programme = make_programme()
+    kase = case()
+    with pytest.raises(InvalidInput):
+        services.refer_to_cash_programme(actor=kase.assigned_worker, case=kase,
+                                         programme_code=programme.code,
+                                         commune_code="ML010312", phone="76 00 00 02")  # fmt: skip
+    referral_consent(kase, "livelihoods")
+    cash = services.refer_to_cash_programme(actor=kase.assigned_worker, case=kase,
+                                            programme_code=programme.code,
+                                            commune_code="ML010312", phone="76 00 00 02")  # fmt: skip
+    assert selectors.case_file(kase.assigned_worker, kase.code).cash_referrals[0][1] == "À traiter"
+    officer = UserFactory.create(username="prog.kayes", role="programme_officer",
+                                 scope_areas=["ML01"])  # fmt: skip
+    priority = PriorityReferral.objects.get(pk=cash.priority_referral_id)
+    programmes.settle_priority_referral(actor=officer, referral=priority, status="enrolled")
+    assert selectors.case_file(kase.assigned_worker, kase.code).cash_referrals[0][1] == "Inscrit"
