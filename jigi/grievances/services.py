@@ -494,6 +494,11 @@ def assign_complaint(
     """Give the complaint to someone who may handle its category (a focal point for a
     sensitive one)."""
     _require_access(actor, complaint, Perm.GRIEVANCES_MANAGE)
+    if not complaint.is_open:
+        # Handled: only an appeal reopens it (and the appeal's level picks the assignee).
+        raise Conflict(
+            _("Une plainte résolue ou clôturée ne se réassigne pas : un recours la rouvre.")
+        )
     if not assignee.is_active or not _may_handle(assignee, complaint.category):
         raise InvalidInput(
             _("Cette personne ne peut pas traiter cette plainte."),
