@@ -256,7 +256,7 @@ def _act(request: HttpRequest, complaint: Complaint, user: User, action: str) ->
         if upload is None:
             raise InvalidInput(_("Choisissez un fichier."), {"file": [_("Champ obligatoire.")]})
         services.add_attachment(actor=user, complaint=complaint,
-                                upload=services.Upload(upload.name or "", upload.read()))  # fmt: skip
+                                upload=forms.uploads([upload])[0])  # fmt: skip
         return _("Pièce jointe ajoutée.")
     if action == "refer":
         referral = forms.ReferralForm(post)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.core import signing
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import load_workbook
 
@@ -240,3 +241,30 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(20):
         response = client.get("/grievances/dashboard/")
     assert 'data-testid="total">12<' in response.content.decode()
+
+
+class _WholeReadRefused(SimpleUploadedFile):
+    """An upload that fails if read whole: the limit must be enforced while reading."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            raise AssertionError("the whole upload was read into memory")
+        content: bytes = super().read(size)
+        return content
+
+
+def test_an_oversized_attachment_is_refused_without_being_read_whole(
+    areas: None, settings: Any
+) -> None:
+    from jigi.core.errors import InvalidInput
+    from jigi.grievances.forms import uploads
+
+    settings.JIGI_GRIEVANCE_FILE_MAX_BYTES = 1024
+    kayes = officer()
+    recorded = complaint()
+    big = _WholeReadRefused("scan.pdf", b"%PDF-1.7\n" + b"0" * 4096, "application/pdf")
+    (upload,) = uploads([big])  # as the recording form and the attach action read files
+    with pytest.raises(InvalidInput) as refused:
+        services.add_attachment(actor=kayes, complaint=recorded, upload=upload)
+    assert "dépasse la taille maximale" in str(refused.value.errors)
+    assert not recorded.attachments.exists()
