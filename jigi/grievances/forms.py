@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,7 +51,10 @@ def area_choices() -> list[tuple[str, Any]]:
 
 
 def uploads(files: list[Any]) -> list[Upload]:
-    return [Upload(name=file.name, content=file.read()) for file in files]
+    """The uploaded files, each read no further than one byte past the size limit: enough for
+    the service to refuse it, without loading a huge file into memory."""
+    limit: int = settings.JIGI_GRIEVANCE_FILE_MAX_BYTES
+    return [Upload(name=file.name or "", content=file.read(limit + 1)) for file in files]
 
 
 class ComplaintForm(forms.Form):

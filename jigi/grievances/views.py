@@ -99,12 +99,27 @@ def bulk(request: HttpRequest) -> HttpResponse:
     """Assign or close the ticked complaints of the list (with a reason); all or none."""
     user = _user(request, Perm.GRIEVANCES_MANAGE)
     form = forms.BulkForm(request.POST, assignees=selectors.assignees())
-    codes = request.POST.getlist("complaints")[:MAX_BULK]
+    codes = set(request.POST.getlist("complaints"))
     back = redirect(f"{request.path.rsplit('bulk/', 1)[0]}?{request.POST.get('query', '')}")
     if not form.is_valid():
         messages.error(request, _("Action groupée invalide."))
         return back
+    if len(codes) > MAX_BULK:
+        messages.error(
+            request,
+            _("Une action groupée porte sur %(max)s plaintes au plus : rien n'a été fait.")
+            % {"max": MAX_BULK},
+        )
+        return back
     chosen = list(selectors.complaints_for(user).filter(code__in=codes))
+    if len(chosen) != len(codes):
+        # All or none: a ticked code that is not (or no longer) in the user's list stops the
+        # action. The same message for a missing, out-of-scope or sensitive code.
+        messages.error(
+            request,
+            _("Des plaintes cochées ne sont plus dans votre liste : rien n'a été fait."),
+        )
+        return back
     data = form.cleaned_data
     try:
         if data["action"] == "assign":
@@ -241,7 +256,7 @@ def _act(request: HttpRequest, complaint: Complaint, user: User, action: str) ->
         if upload is None:
             raise InvalidInput(_("Choisissez un fichier."), {"file": [_("Champ obligatoire.")]})
         services.add_attachment(actor=user, complaint=complaint,
-                                upload=services.Upload(upload.name or "", upload.read()))  # fmt: skip
+                                upload=forms.uploads([upload])[0])  # fmt: skip
         return _("Pièce jointe ajoutée.")
     if action == "refer":
         referral = forms.ReferralForm(post)
