@@ -254,6 +254,17 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Motif"), required=False, max_length=500)
 
 
+class ReclassifyForm(forms.Form):
+    category = forms.ChoiceField(label=gettext_lazy("Nouvelle catégorie"))
+    reason = forms.CharField(label=gettext_lazy("Motif"), max_length=500)
+
+    def __init__(self, *args: Any, categories: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["category"]
+        field.choices = categories
+        self.auto_id = "reclassify_%s"
+
+
 class SatisfactionForm(forms.Form):
     satisfaction = forms.ChoiceField(
         label=gettext_lazy("Satisfaction du / de la plaignant·e"),

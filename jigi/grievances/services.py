@@ -526,6 +526,50 @@ def assign_complaint(
     return complaint
 
 
+def reclassify_complaint(
+    *, actor: Actor, complaint: Complaint, category: str, reason: str
+) -> Complaint:
+    """Correct a complaint's category, with a reason. Moving it into a sensitive category
+    (a disclosure of exploitation or abuse recorded as something else) restricts it at once:
+    it leaves every general list, count and export, and goes to a focal point (the one of the
+    matching rule, or nobody until a focal point takes it); only a focal point moves a
+    sensitive case back out. The deadline set at receipt does not move (statistics measure
+    against it)."""
+    _require_access(actor, complaint, Perm.GRIEVANCES_MANAGE)
+    errors: dict[str, list[str]] = {}
+    if category not in Category.values:
+        errors["category"] = [_("Catégorie inconnue.")]
+    elif category == complaint.category:
+        errors["category"] = [_("C'est déjà sa catégorie.")]
+    if not reason.strip():
+        errors["reason"] = [str(REQUIRED)]
+    if errors:
+        raise InvalidInput(_("Le changement de catégorie n'est pas valide."), errors)
+    if not complaint.is_open:
+        raise Conflict(_("Une plainte résolue ou clôturée garde sa catégorie."))
+    sensitive = category in SENSITIVE_CATEGORIES
+    assignee = complaint.assigned_to
+    if assignee is not None and not _may_handle(assignee, category):
+        assignee = assignee_for(category, complaint.area_id, complaint.level)
+    was = {"sensitive": complaint.is_sensitive, "category": complaint.category}
+    with transaction.atomic():
+        updated = Complaint.objects.filter(pk=complaint.pk, status=complaint.status).update(
+            category=category,
+            is_sensitive=sensitive,
+            assigned_to=assignee,
+        )
+        if not updated:
+            raise Conflict(_("Cette plainte a changé entre-temps ; rechargez la page."))
+        complaint.refresh_from_db()
+        _event(complaint, Event.Kind.RECLASSIFIED, actor, text=reason.strip()[:DESCRIPTION_MAX])
+        # The audit log is read by administrators: a sensitive side is named only as such.
+        changes: dict[str, Any] = {"sensitive": [was["sensitive"], sensitive]}
+        if not was["sensitive"] and not sensitive:
+            changes["category"] = [was["category"], category]
+        _audit(actor, "reclassify", complaint, changes)
+    return complaint
+
+
 def start_work(*, actor: Actor, complaint: Complaint) -> Complaint:
     _require_access(actor, complaint, Perm.GRIEVANCES_MANAGE)
     with transaction.atomic():

@@ -195,6 +195,13 @@ def _detail_context(user: User, complaint: Complaint) -> dict[str, Any]:
         "note_form": forms.NoteForm(auto_id="timeline_%s"),
         "resolve_form": forms.ResolveForm(),
         "close_form": forms.ReasonForm(auto_id="close_%s"),
+        "reclassify_form": forms.ReclassifyForm(
+            categories=[
+                (value, str(label))
+                for value, label in Category.choices
+                if value != complaint.category
+            ]
+        ),
         "appeal_form": forms.ReasonForm(auto_id="appeal_%s"),
         "satisfaction_form": forms.SatisfactionForm(),
         "attachment_form": forms.AttachmentForm(),
@@ -220,6 +227,10 @@ def _errors(form: Any) -> dict[str, list[str]]:
     }
 
 
+class _Restricted(Exception):
+    """The action made the complaint sensitive: its page is no longer this user's to see."""
+
+
 def _act(request: HttpRequest, complaint: Complaint, user: User, action: str) -> str:
     """Run one action of the complaint's page; returns the message to show."""
     post = request.POST
@@ -230,6 +241,14 @@ def _act(request: HttpRequest, complaint: Complaint, user: User, action: str) ->
         services.assign_complaint(actor=user, complaint=complaint,
                                   assignee=form.cleaned_data["assignee"], note=form.cleaned_data["note"])  # fmt: skip
         return _("Plainte assignée.")
+    if action == "reclassify":
+        complaint = services.reclassify_complaint(
+            actor=user, complaint=complaint, category=post.get("category", ""),
+            reason=post.get("reason", ""),
+        )  # fmt: skip
+        if complaint.is_sensitive and not has_perm(user, Perm.GRIEVANCES_SENSITIVE):
+            raise _Restricted
+        return _("Catégorie changée.")
     if action == "start":
         services.start_work(actor=user, complaint=complaint)
         return _("Plainte en traitement.")
@@ -288,6 +307,15 @@ def complaint_action(request: HttpRequest, code: str, action: str) -> HttpRespon
     complaint = selectors.get_complaint_for(user, code)
     try:
         messages.success(request, _act(request, complaint, user, action))
+    except _Restricted:
+        messages.success(
+            request,
+            _(
+                "Plainte reclassée comme sensible : elle est désormais réservée aux points "
+                "focaux et n'apparaît plus dans les listes."
+            ),
+        )
+        return redirect("grievances:list")
     except InvalidInput as exc:
         messages.error(request, exc.full_message())
     except Conflict as exc:
