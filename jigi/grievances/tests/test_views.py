@@ -268,3 +268,50 @@ def test_an_oversized_attachment_is_refused_without_being_read_whole(
         services.add_attachment(actor=kayes, complaint=recorded, upload=upload)
     assert "dépasse la taille maximale" in str(refused.value.errors)
     assert not recorded.attachments.exists()
+
+
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+def test_attachments_from_the_page_are_served_only_to_those_who_may_open_the_complaint(
+    areas: None,
+) -> None:
+    kayes = officer()
+    recorded = complaint(kayes)
+    client = signed_in(kayes)
+    action = f"/grievances/{recorded.code}/attach/"
+    client.post(action, {"file": SimpleUploadedFile("recu.png", PNG_BYTES, "image/png")})
+    wrong = client.post(action, {"file": SimpleUploadedFile("x.png", b"MZ\x90\0", "image/png")})
+    assert wrong.status_code == 302
+    [stored] = recorded.attachments.all()  # the disguised executable was refused
+    url = f"/grievances/{recorded.code}/attachments/{stored.pk}/"
+    served = client.get(url)
+    assert served.status_code == 200
+    assert b"".join(served.streaming_content) == PNG_BYTES  # type: ignore[attr-defined]
+    assert "attachment" in served["Content-Disposition"]
+    outsider = officer("plaintes.mopti", areas=["ML05"])
+    assert signed_in(outsider).get(url).status_code == 404
+
+
+def test_resolve_appeal_and_satisfaction_from_the_page(areas: None) -> None:
+    from jigi.grievances.models import Level
+    from jigi.grievances.tests.factories import rule
+
+    kayes = officer()
+    regional = officer("plaintes.region")
+    rule(regional, Level.REGIONAL)
+    recorded = complaint(kayes)
+    client = signed_in(kayes)
+    base = f"/grievances/{recorded.code}"
+    client.post(f"{base}/resolve/", {"resolution": "explained", "note": "Payé au cycle suivant"})
+    client.post(f"{base}/satisfaction/", {"satisfaction": "unsatisfied"})
+    client.post(f"{base}/appeal/", {"reason": ""})  # refused: an appeal says why
+    recorded.refresh_from_db()
+    assert (recorded.status, recorded.satisfaction) == ("resolved", "unsatisfied")
+    client.post(f"{base}/appeal/", {"reason": "Toujours rien reçu"})
+    recorded.refresh_from_db()
+    assert (recorded.status, recorded.level, recorded.assigned_to) == (
+        "appealed", Level.REGIONAL, regional,
+    )  # fmt: skip
+    page = signed_in(regional).get(f"{base}/").content.decode()
+    assert "Toujours rien reçu" in page
