@@ -726,9 +726,12 @@ def escalate_overdue(*, actor: Actor = None, progress: Progress | None = None) -
                 assignee_for(complaint.category, complaint.area_id, level) or complaint.assigned_to
             )
             before = complaint.level
+            # A new complaint that now has someone to handle it is assigned, as by hand.
+            status = T.ASSIGNED if complaint.status == T.NEW and assignee else complaint.status
             Complaint.objects.filter(pk=complaint.pk).update(
-                level=level, assigned_to=assignee, escalate_at=now + timedelta(days=escalation)
-            )
+                level=level, assigned_to=assignee, status=status,
+                escalate_at=now + timedelta(days=escalation),
+            )  # fmt: skip
             complaint.refresh_from_db()
             _event(complaint, Event.Kind.ESCALATED, actor,
                    text=f"{Level(before).label} → {Level(level).label}")  # fmt: skip

@@ -159,6 +159,7 @@ def test_escalation_job_moves_overdue_complaints_up_once_per_period(areas: None)
     late.refresh_from_db()
     on_time.refresh_from_db()
     assert (late.level, late.assigned_to) == (Level.REGIONAL, regional)
+    assert late.status == Complaint.Status.ASSIGNED  # it was new, with nobody to handle it
     assert on_time.level == Level.LOCAL
     with freeze_time("2027-03-23 09:00:02"):  # 7 more days at the regional level
         services.escalate_overdue()
