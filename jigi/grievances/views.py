@@ -329,10 +329,11 @@ def attachment(request: HttpRequest, code: str, attachment_id: int) -> FileRespo
     user = _user(request)
     complaint = selectors.get_complaint_for(user, code)
     row = complaint.attachments.filter(pk=attachment_id).first()
-    if row is None:
+    path = services.attachment_path(row) if row is not None else None
+    if row is None or path is None or not path.is_file():  # a file lost on disk: 404, not 500
         raise NotFound(_("pièce jointe"))
     response = FileResponse(
-        services.attachment_path(row).open("rb"),
+        path.open("rb"),
         as_attachment=True,
         filename=row.file_name,
         content_type=row.content_type,

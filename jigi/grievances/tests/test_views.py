@@ -291,6 +291,8 @@ def test_attachments_from_the_page_are_served_only_to_those_who_may_open_the_com
     assert "attachment" in served["Content-Disposition"]
     outsider = officer("plaintes.mopti", areas=["ML05"])
     assert signed_in(outsider).get(url).status_code == 404
+    services.attachment_path(stored).unlink()  # lost on disk (a restore without the files)
+    assert client.get(url).status_code == 404
 
 
 def test_resolve_appeal_and_satisfaction_from_the_page(areas: None) -> None:
