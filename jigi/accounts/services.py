@@ -274,12 +274,14 @@ def revoke_api_token(*, actor: User, token: ApiToken) -> None:
 
 
 def user_for_token(secret: str) -> User | None:
-    """The active user owning this API token, or None; a revoked or expired token gives None."""
+    """The active user owning this API token, or None; a revoked or expired token gives None,
+    and so does the token of a user whose role no longer has tokens (moved to a role with a
+    second factor, which a token would bypass)."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     prefix = secret[len(TOKEN_PREFIX) :].split("_", 1)[0]
     token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
-    if token is None or not token.is_active or not token.user.is_active:
+    if token is None or not token.is_active or not has_perm(token.user, Perm.API_TOKENS):
         return None
     if not secrets.compare_digest(token.key_hash, hash_token(secret)):
         return None

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -296,3 +296,34 @@ def wait_seconds(job: Job) -> float:
         return 0.0
     end = job.finished_at or timezone.now()
     return (end - job.started_at).total_seconds()
+
+
+# Periodic jobs: kinds the worker queues again once their period has passed (escalation of
+# overdue complaints, …). An app declares its own in its AppConfig.ready with `job_every`.
+_PERIODIC: dict[str, timedelta] = {}
+
+
+def job_every(kind: str, every: timedelta) -> None:
+    """Have the running worker queue a job of ``kind`` every ``every``."""
+    get_job_kind(kind)
+    _PERIODIC[kind] = every
+
+
+def periodic_kinds() -> dict[str, timedelta]:
+    return dict(_PERIODIC)
+
+
+def queue_periodic_jobs(*, now: datetime | None = None) -> list[Job]:
+    """Queue each periodic kind whose latest job is older than its period and none is
+    waiting or running. Safe to call often and from two workers at once: the handlers of
+    periodic kinds are idempotent, so a rare second run does nothing twice."""
+    now = now or timezone.now()
+    queued = []
+    for kind, every in _PERIODIC.items():
+        latest = Job.objects.filter(kind=kind).order_by("-created_at").first()
+        if latest is not None and (
+            latest.status not in Job.FINISHED or latest.created_at > now - every
+        ):
+            continue
+        queued.append(start_job(actor=None, kind=kind))
+    return queued

@@ -41,6 +41,7 @@ LABELS: dict[str, Promise] = {
     "Même ménage": _("Même ménage"),
     "3 membres ou plus en commun": _("3 membres ou plus en commun"),
     "2 membres en commun": _("2 membres en commun"),
+    "1 membre en commun (petit ménage)": _("1 membre en commun (petit ménage)"),
     "1 membre en commun": _("1 membre en commun"),
     "1 ou 2 membres en commun": _("1 ou 2 membres en commun"),  # models trained before 2026-12
     "Identique": _("Identique"),

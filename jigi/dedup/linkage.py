@@ -227,6 +227,29 @@ class SharedMembersLevel(ComparisonLevelCreator):
         return f"{self.count} members or more in common"
 
 
+class SmallHouseholdsLevel(ComparisonLevelCreator):
+    """One of the two records lists at most ``others`` other members.
+
+    Combined with one member in common: when a household is registered twice most of its
+    members are in both copies, so two large households sharing a single relative of the
+    same given name and birth year are more likely two families of namesakes than one.
+    """
+
+    def __init__(self, others: int) -> None:
+        self.others = others
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        size = "size" if sql_dialect.sql_dialect_str == "spark" else "len"
+        return f"least({size}(co_members_l), {size}(co_members_r)) <= {self.others}"
+
+    def create_label_for_charts(self) -> str:
+        return f"a household of at most {self.others} others"
+
+
+# Other members listed, at most, for one member in common to weigh as a small household's.
+SMALL_HOUSEHOLD = 3
+
+
 def _household() -> Any:
     return cl.CustomComparison(
         output_column_name="household",
@@ -242,6 +265,9 @@ def _household() -> Any:
             # One member in common happens by chance far more often than two (a common given
             # name and a birth year): at a million records most false pairs had exactly one.
             SharedMembersLevel(2).configure(label_for_charts="2 membres en commun"),
+            cll.And(SharedMembersLevel(1), SmallHouseholdsLevel(SMALL_HOUSEHOLD)).configure(
+                label_for_charts="1 membre en commun (petit ménage)"
+            ),
             SharedMembersLevel(1).configure(label_for_charts="1 membre en commun"),
             cll.ElseLevel(),
         ],

@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,7 +51,10 @@ def area_choices() -> list[tuple[str, Any]]:
 
 
 def uploads(files: list[Any]) -> list[Upload]:
-    return [Upload(name=file.name, content=file.read()) for file in files]
+    """The uploaded files, each read no further than one byte past the size limit: enough for
+    the service to refuse it, without loading a huge file into memory."""
+    limit: int = settings.JIGI_GRIEVANCE_FILE_MAX_BYTES
+    return [Upload(name=file.name or "", content=file.read(limit + 1)) for file in files]
 
 
 class ComplaintForm(forms.Form):
@@ -248,6 +252,17 @@ class ResolveForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Motif"), required=False, max_length=500)
+
+
+class ReclassifyForm(forms.Form):
+    category = forms.ChoiceField(label=gettext_lazy("Nouvelle catégorie"))
+    reason = forms.CharField(label=gettext_lazy("Motif"), max_length=500)
+
+    def __init__(self, *args: Any, categories: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["category"]
+        field.choices = categories
+        self.auto_id = "reclassify_%s"
 
 
 class SatisfactionForm(forms.Form):

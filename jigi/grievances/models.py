@@ -217,6 +217,7 @@ class Event(models.Model):
         REFERRAL = "referral", _("Référencement vers la protection")
         SATISFACTION = "satisfaction", _("Satisfaction")
         ATTACHMENT = "attachment", _("Pièce jointe")
+        RECLASSIFIED = "reclassified", _("Changement de catégorie")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)

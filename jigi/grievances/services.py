@@ -160,19 +160,26 @@ def deadline_days(category: str) -> tuple[int, int]:
     return DEFAULT_DAYS.get(category, DEFAULT_OTHER_DAYS), DEFAULT_ESCALATION_DAYS  # type: ignore[call-overload]
 
 
-def assignee_for(category: str, region_id: str, level: int) -> User | None:
-    """The most specific active rule's assignee for the category, region and level."""
+def assignee_for(category: str, area_code: str, level: int) -> User | None:
+    """The most specific active rule's assignee for the category, the place's region and the
+    level, among those who may handle the category and whose scope holds the place (a rule
+    for "any region" never hands a complaint to someone who could not open it)."""
     rules = (
         AssignmentRule.objects.filter(level=level, is_active=True, assignee__is_active=True)
         .filter(Q(category=category) | Q(category=""))
-        .filter(Q(region_id=region_id) | Q(region__isnull=True))
+        .filter(Q(region_id=area_code[:4]) | Q(region__isnull=True))
         .select_related("assignee")
     )
     ranked = sorted(rules, key=lambda rule: (rule.category == "", rule.region_id is None, rule.pk))
     for rule in ranked:
-        if _may_handle(rule.assignee, category):
+        if _may_handle(rule.assignee, category) and _covers(rule.assignee, area_code):
             return rule.assignee
     return None
+
+
+def _covers(user: User, area_code: str) -> bool:
+    """Whether the place is in the user's scope (the prefix test `visible` applies)."""
+    return user.national_scope or any(area_code.startswith(c) for c in user.scope_area_codes())
 
 
 def _may_handle(user: User, category: str) -> bool:
@@ -414,7 +421,7 @@ def record_complaint(
         complainant = Complaint.Complainant.NAMED
     else:
         complainant = Complaint.Complainant.ANONYMOUS
-    assignee = assignee_for(data.category, region_id, Level.LOCAL)
+    assignee = assignee_for(data.category, area.pcode, Level.LOCAL)
     written: list[Path] = []
     try:
         with transaction.atomic():
@@ -446,11 +453,16 @@ def record_complaint(
                        from_status=T.NEW, to_status=T.ASSIGNED, at=now)  # fmt: skip
             for upload, kind in zip(data.attachments, kinds, strict=True):
                 _store(complaint, actor, upload, kind, written)
-            _audit(actor, "record", complaint, {
-                "channel": [None, complaint.channel], "category": [None, complaint.category],
-                "household": [None, household.code if household else None],
+            changes: dict[str, Any] = {
+                "channel": [None, complaint.channel],
                 "assigned_to": [None, assignee.get_username() if assignee else None],
-            })  # fmt: skip
+            }
+            if not complaint.is_sensitive:
+                # A sensitive case's entry names neither its category nor the household:
+                # the audit log is read by administrators, who are not focal points.
+                changes["category"] = [None, complaint.category]
+                changes["household"] = [None, household.code if household else None]
+            _audit(actor, "record", complaint, changes)
     except BaseException:
         _discard(written)
         raise
@@ -483,6 +495,11 @@ def assign_complaint(
     """Give the complaint to someone who may handle its category (a focal point for a
     sensitive one)."""
     _require_access(actor, complaint, Perm.GRIEVANCES_MANAGE)
+    if not complaint.is_open:
+        # Handled: only an appeal reopens it (and the appeal's level picks the assignee).
+        raise Conflict(
+            _("Une plainte résolue ou clôturée ne se réassigne pas : un recours la rouvre.")
+        )
     if not assignee.is_active or not _may_handle(assignee, complaint.category):
         raise InvalidInput(
             _("Cette personne ne peut pas traiter cette plainte."),
@@ -507,6 +524,50 @@ def assign_complaint(
         _event(complaint, Event.Kind.ASSIGNED, actor, text=note.strip() or assignee.get_username(),
                from_status=source, to_status=complaint.status)  # fmt: skip
         _audit(actor, "assign", complaint, {"assigned_to": [before, assignee.get_username()]})
+    return complaint
+
+
+def reclassify_complaint(
+    *, actor: Actor, complaint: Complaint, category: str, reason: str
+) -> Complaint:
+    """Correct a complaint's category, with a reason. Moving it into a sensitive category
+    (a disclosure of exploitation or abuse recorded as something else) restricts it at once:
+    it leaves every general list, count and export, and goes to a focal point (the one of the
+    matching rule, or nobody until a focal point takes it); only a focal point moves a
+    sensitive case back out. The deadline set at receipt does not move (statistics measure
+    against it)."""
+    _require_access(actor, complaint, Perm.GRIEVANCES_MANAGE)
+    errors: dict[str, list[str]] = {}
+    if category not in Category.values:
+        errors["category"] = [_("Catégorie inconnue.")]
+    elif category == complaint.category:
+        errors["category"] = [_("C'est déjà sa catégorie.")]
+    if not reason.strip():
+        errors["reason"] = [str(REQUIRED)]
+    if errors:
+        raise InvalidInput(_("Le changement de catégorie n'est pas valide."), errors)
+    if not complaint.is_open:
+        raise Conflict(_("Une plainte résolue ou clôturée garde sa catégorie."))
+    sensitive = category in SENSITIVE_CATEGORIES
+    assignee = complaint.assigned_to
+    if assignee is not None and not _may_handle(assignee, category):
+        assignee = assignee_for(category, complaint.area_id, complaint.level)
+    was = {"sensitive": complaint.is_sensitive, "category": complaint.category}
+    with transaction.atomic():
+        updated = Complaint.objects.filter(pk=complaint.pk, status=complaint.status).update(
+            category=category,
+            is_sensitive=sensitive,
+            assigned_to=assignee,
+        )
+        if not updated:
+            raise Conflict(_("Cette plainte a changé entre-temps ; rechargez la page."))
+        complaint.refresh_from_db()
+        _event(complaint, Event.Kind.RECLASSIFIED, actor, text=reason.strip()[:DESCRIPTION_MAX])
+        # The audit log is read by administrators: a sensitive side is named only as such.
+        changes: dict[str, Any] = {"sensitive": [was["sensitive"], sensitive]}
+        if not was["sensitive"] and not sensitive:
+            changes["category"] = [was["category"], category]
+        _audit(actor, "reclassify", complaint, changes)
     return complaint
 
 
@@ -597,7 +658,7 @@ def appeal_complaint(*, actor: Actor, complaint: Complaint, reason: str) -> Comp
     now = timezone.now()
     level = min(complaint.level + 1, Level.NATIONAL)
     _days, escalation = deadline_days(complaint.category)
-    assignee = assignee_for(complaint.category, complaint.region_id, level)
+    assignee = assignee_for(complaint.category, complaint.area_id, level)
     with transaction.atomic():
         source = _move(
             complaint, T.APPEALED, level=level, appeals=complaint.appeals + 1,
@@ -633,7 +694,11 @@ def record_satisfaction(*, actor: Actor, complaint: Complaint, satisfaction: str
 def escalate_overdue(*, actor: Actor = None, progress: Progress | None = None) -> dict[str, int]:
     """Move every open complaint whose level's time ran out one level up (local → regional →
     national), assigned by the rules of the new level, with the category's escalation period
-    before the next step. Running it twice escalates nothing twice (the period moved on)."""
+    before the next step. Running it twice escalates nothing twice (the period moved on).
+
+    The figures (result and progress) count ordinary complaints only: whoever starts the job
+    reads them on its page, and a count of sensitive cases is for focal points alone. The
+    sensitive cases are escalated all the same, each with its audit entry."""
     _require(actor, Perm.GRIEVANCES_MANAGE)
     now = timezone.now()
     open_statuses = [T.NEW, T.ASSIGNED, T.IN_PROGRESS, T.APPEALED]
@@ -642,12 +707,16 @@ def escalate_overdue(*, actor: Actor = None, progress: Progress | None = None) -
             status__in=open_statuses, escalate_at__lte=now, level__lt=Level.NATIONAL
         )
         .order_by("escalate_at", "id")
-        .values_list("id", flat=True)
+        .values_list("id", "is_sensitive")
     )
+    ordinary = sum(1 for _id, is_sensitive in due if not is_sensitive)
     if progress:
-        progress.start(len(due), _("Escalade des plaintes en retard"))
+        progress.start(ordinary, _("Escalade des plaintes en retard"))
     escalated = 0
-    for done, complaint_id in enumerate(due, start=1):
+    done = 0
+    for complaint_id, is_sensitive in due:
+        if not is_sensitive:
+            done += 1
         with transaction.atomic():
             complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
             if complaint.status not in open_statuses or complaint.escalate_at > now:
@@ -655,13 +724,15 @@ def escalate_overdue(*, actor: Actor = None, progress: Progress | None = None) -
             level = complaint.level + 1
             _days, escalation = deadline_days(complaint.category)
             assignee = (
-                assignee_for(complaint.category, complaint.region_id, level)
-                or complaint.assigned_to
+                assignee_for(complaint.category, complaint.area_id, level) or complaint.assigned_to
             )
             before = complaint.level
+            # A new complaint that now has someone to handle it is assigned, as by hand.
+            status = T.ASSIGNED if complaint.status == T.NEW and assignee else complaint.status
             Complaint.objects.filter(pk=complaint.pk).update(
-                level=level, assigned_to=assignee, escalate_at=now + timedelta(days=escalation)
-            )
+                level=level, assigned_to=assignee, status=status,
+                escalate_at=now + timedelta(days=escalation),
+            )  # fmt: skip
             complaint.refresh_from_db()
             _event(complaint, Event.Kind.ESCALATED, actor,
                    text=f"{Level(before).label} → {Level(level).label}")  # fmt: skip
@@ -669,12 +740,13 @@ def escalate_overdue(*, actor: Actor = None, progress: Progress | None = None) -
                 "level": [before, level],
                 "assigned_to": [None, assignee.get_username() if assignee else None],
             })  # fmt: skip
-            escalated += 1
+            if not is_sensitive:
+                escalated += 1
         if progress:
             progress.update(done)
     if progress:
-        progress.update(len(due), _("Terminé"), force=True)
-    return {"escalated": escalated, "checked": len(due)}
+        progress.update(ordinary, _("Terminé"), force=True)
+    return {"escalated": escalated, "checked": ordinary}
 
 
 @job_kind(

@@ -99,12 +99,27 @@ def bulk(request: HttpRequest) -> HttpResponse:
     """Assign or close the ticked complaints of the list (with a reason); all or none."""
     user = _user(request, Perm.GRIEVANCES_MANAGE)
     form = forms.BulkForm(request.POST, assignees=selectors.assignees())
-    codes = request.POST.getlist("complaints")[:MAX_BULK]
+    codes = set(request.POST.getlist("complaints"))
     back = redirect(f"{request.path.rsplit('bulk/', 1)[0]}?{request.POST.get('query', '')}")
     if not form.is_valid():
         messages.error(request, _("Action groupée invalide."))
         return back
+    if len(codes) > MAX_BULK:
+        messages.error(
+            request,
+            _("Une action groupée porte sur %(max)s plaintes au plus : rien n'a été fait.")
+            % {"max": MAX_BULK},
+        )
+        return back
     chosen = list(selectors.complaints_for(user).filter(code__in=codes))
+    if len(chosen) != len(codes):
+        # All or none: a ticked code that is not (or no longer) in the user's list stops the
+        # action. The same message for a missing, out-of-scope or sensitive code.
+        messages.error(
+            request,
+            _("Des plaintes cochées ne sont plus dans votre liste : rien n'a été fait."),
+        )
+        return back
     data = form.cleaned_data
     try:
         if data["action"] == "assign":
@@ -180,6 +195,13 @@ def _detail_context(user: User, complaint: Complaint) -> dict[str, Any]:
         "note_form": forms.NoteForm(auto_id="timeline_%s"),
         "resolve_form": forms.ResolveForm(),
         "close_form": forms.ReasonForm(auto_id="close_%s"),
+        "reclassify_form": forms.ReclassifyForm(
+            categories=[
+                (value, str(label))
+                for value, label in Category.choices
+                if value != complaint.category
+            ]
+        ),
         "appeal_form": forms.ReasonForm(auto_id="appeal_%s"),
         "satisfaction_form": forms.SatisfactionForm(),
         "attachment_form": forms.AttachmentForm(),
@@ -205,6 +227,10 @@ def _errors(form: Any) -> dict[str, list[str]]:
     }
 
 
+class _Restricted(Exception):
+    """The action made the complaint sensitive: its page is no longer this user's to see."""
+
+
 def _act(request: HttpRequest, complaint: Complaint, user: User, action: str) -> str:
     """Run one action of the complaint's page; returns the message to show."""
     post = request.POST
@@ -215,6 +241,14 @@ def _act(request: HttpRequest, complaint: Complaint, user: User, action: str) ->
         services.assign_complaint(actor=user, complaint=complaint,
                                   assignee=form.cleaned_data["assignee"], note=form.cleaned_data["note"])  # fmt: skip
         return _("Plainte assignée.")
+    if action == "reclassify":
+        complaint = services.reclassify_complaint(
+            actor=user, complaint=complaint, category=post.get("category", ""),
+            reason=post.get("reason", ""),
+        )  # fmt: skip
+        if complaint.is_sensitive and not has_perm(user, Perm.GRIEVANCES_SENSITIVE):
+            raise _Restricted
+        return _("Catégorie changée.")
     if action == "start":
         services.start_work(actor=user, complaint=complaint)
         return _("Plainte en traitement.")
@@ -241,7 +275,7 @@ def _act(request: HttpRequest, complaint: Complaint, user: User, action: str) ->
         if upload is None:
             raise InvalidInput(_("Choisissez un fichier."), {"file": [_("Champ obligatoire.")]})
         services.add_attachment(actor=user, complaint=complaint,
-                                upload=services.Upload(upload.name or "", upload.read()))  # fmt: skip
+                                upload=forms.uploads([upload])[0])  # fmt: skip
         return _("Pièce jointe ajoutée.")
     if action == "refer":
         referral = forms.ReferralForm(post)
@@ -273,6 +307,15 @@ def complaint_action(request: HttpRequest, code: str, action: str) -> HttpRespon
     complaint = selectors.get_complaint_for(user, code)
     try:
         messages.success(request, _act(request, complaint, user, action))
+    except _Restricted:
+        messages.success(
+            request,
+            _(
+                "Plainte reclassée comme sensible : elle est désormais réservée aux points "
+                "focaux et n'apparaît plus dans les listes."
+            ),
+        )
+        return redirect("grievances:list")
     except InvalidInput as exc:
         messages.error(request, exc.full_message())
     except Conflict as exc:
@@ -286,10 +329,11 @@ def attachment(request: HttpRequest, code: str, attachment_id: int) -> FileRespo
     user = _user(request)
     complaint = selectors.get_complaint_for(user, code)
     row = complaint.attachments.filter(pk=attachment_id).first()
-    if row is None:
+    path = services.attachment_path(row) if row is not None else None
+    if row is None or path is None or not path.is_file():  # a file lost on disk: 404, not 500
         raise NotFound(_("pièce jointe"))
     response = FileResponse(
-        services.attachment_path(row).open("rb"),
+        path.open("rb"),
         as_attachment=True,
         filename=row.file_name,
         content_type=row.content_type,

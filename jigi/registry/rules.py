@@ -177,6 +177,18 @@ def _shortcut(field: Field[Any, Any]) -> Callable[[Any], Any] | None:
     return clean
 
 
+@cache
+def _field_plan(
+    model: type[Model], name: str
+) -> tuple[Any, Any, bool, Callable[[Any], Any] | None]:
+    """What `_clean_fields` needs of a model's field, looked up once: the field, the value
+    an empty cell becomes (``_ASK_FIELD`` when the field does not allow empty), whether it is
+    a relation, and its shortcut."""
+    field: Any = model._meta.get_field(name)
+    empty = (None if field.null else "") if (field.null or field.blank) else _ASK_FIELD
+    return field, empty, bool(field.is_relation), _shortcut(field)
+
+
 def _clean_fields(
     model: type[Model],
     values: dict[str, Any],
@@ -191,22 +203,21 @@ def _clean_fields(
         if name not in allowed:
             errors.setdefault(key, []).append(_("Champ inconnu."))
             continue
-        field = model._meta.get_field(name)
+        field, empty, is_relation, quick = _field_plan(model, name)
         value = raw.strip() if isinstance(raw, str) else raw
-        if value in (None, "") and (field.null or field.blank):  # type: ignore[union-attr]
-            cleaned[name] = None if field.null else ""  # type: ignore[union-attr]
+        if value in (None, "") and empty is not _ASK_FIELD:
+            cleaned[name] = empty
             continue
-        if field.is_relation:
+        if is_relation:
             cleaned[name] = value
             continue
-        quick = _shortcut(field)
         if quick is not None:
             result = quick(value)
             if result is not _ASK_FIELD:
                 cleaned[name] = result
                 continue
         try:
-            cleaned[name] = field.clean(value, None)  # type: ignore[union-attr]
+            cleaned[name] = field.clean(value, None)
         except ValidationError as exc:
             errors.setdefault(key, []).extend(exc.messages)
         except (TypeError, ValueError):  # e.g. a number or a list where a date is expected

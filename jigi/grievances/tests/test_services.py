@@ -159,6 +159,7 @@ def test_escalation_job_moves_overdue_complaints_up_once_per_period(areas: None)
     late.refresh_from_db()
     on_time.refresh_from_db()
     assert (late.level, late.assigned_to) == (Level.REGIONAL, regional)
+    assert late.status == Complaint.Status.ASSIGNED  # it was new, with nobody to handle it
     assert on_time.level == Level.LOCAL
     with freeze_time("2027-03-23 09:00:02"):  # 7 more days at the regional level
         services.escalate_overdue()
@@ -375,3 +376,22 @@ def test_the_escalate_command_runs_the_job(areas: None) -> None:
     with freeze_time("2027-04-01"):
         call_command("grievances", "escalate", "--json", stdout=out)
     assert json.loads(out.getvalue())["escalated"] == 1
+
+
+def test_a_resolved_or_closed_complaint_is_not_reassigned_even_in_bulk(areas: None) -> None:
+    kayes = officer()
+    other = officer("plaintes.kayes2")
+    done = complaint(category=Category.INFORMATION)
+    services.resolve_complaint(actor=kayes, complaint=done, resolution="explained", note="Le 15.")
+    still_open = complaint(category=Category.INFORMATION)
+    with pytest.raises(Conflict):
+        services.assign_complaint(actor=kayes, complaint=done, assignee=other)
+    with pytest.raises(Conflict):
+        services.bulk_assign(
+            actor=kayes, complaints=[still_open, done], assignee=other, reason="Congé"
+        )
+    still_open.refresh_from_db()
+    done.refresh_from_db()
+    assert still_open.assigned_to is None
+    assert done.assigned_to is None
+    assert done.status == Complaint.Status.RESOLVED

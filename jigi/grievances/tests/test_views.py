@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 from django.core import signing
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import load_workbook
 
 from conftest import signed_in
 from jigi.accounts.models import User
 from jigi.audit.models import AuditEntry
+from jigi.grievances import services
 from jigi.grievances.forms import CHALLENGE_SALT
 from jigi.grievances.models import Category, Complaint
 from jigi.grievances.tests.factories import complaint, focal_point, household, officer
@@ -170,3 +172,148 @@ def test_enumerator_may_record_but_not_browse(areas: None, enumerator_kayes: Use
     client = signed_in(enumerator_kayes)
     assert client.get("/grievances/new/").status_code == 200
     assert client.get("/grievances/").status_code == 403
+
+
+def test_bulk_close_does_nothing_when_a_ticked_complaint_is_not_in_the_list(
+    areas: None,
+) -> None:
+    kayes = officer()
+    rows = [complaint(category=Category.INFORMATION) for _ in range(2)]
+    sea = complaint(category=Category.SEA)
+    mopti = complaint(category=Category.INFORMATION, area_code="ML050609")
+    client = signed_in(kayes)
+    for stranger in (sea.code, mopti.code, "PT-000000-0"):
+        response = client.post(
+            "/grievances/bulk/",
+            {"action": "close", "resolution": "explained", "reason": "Information donnée",
+             "complaints": [rows[0].code, rows[1].code, stranger]},
+            follow=True,
+        )  # fmt: skip
+        text = response.content.decode()
+        # One message for all three: a sensitive or out-of-scope code reads as a missing one.
+        assert "ne sont plus dans votre liste" in text
+        assert stranger not in text
+        assert not Complaint.objects.filter(status="closed").exists()
+
+
+def test_bulk_action_refuses_more_rows_than_it_handles(areas: None, settings: Any) -> None:
+    from jigi.grievances import views
+
+    kayes = officer()
+    rows = [complaint(category=Category.INFORMATION) for _ in range(views.MAX_BULK + 1)]
+    response = signed_in(kayes).post(
+        "/grievances/bulk/",
+        {"action": "close", "resolution": "explained", "reason": "Doublons",
+         "complaints": [row.code for row in rows]},
+        follow=True,
+    )  # fmt: skip
+    assert "200 plaintes au plus" in response.content.decode()
+    assert not Complaint.objects.filter(status="closed").exists()
+
+
+def _busy_kayes() -> User:
+    """An officer with many complaints, each with its household, assignee and payment."""
+    kayes = officer()
+    for index in range(12):
+        assignee = officer(f"plaintes.kayes{index}")
+        recorded = complaint(household_code=household().code, complainant_name=f"Nom {index}")
+        services.assign_complaint(actor=kayes, complaint=recorded, assignee=assignee)
+    return kayes
+
+
+def test_the_complaint_list_runs_a_fixed_number_of_queries(
+    areas: None, django_assert_max_num_queries: Any
+) -> None:
+    client = signed_in(_busy_kayes())
+    client.get("/grievances/")  # warm the session and the caches
+    with django_assert_max_num_queries(12):
+        response = client.get("/grievances/?status=open&q=")
+    assert "12 plaintes" in response.content.decode()
+    with django_assert_max_num_queries(12):
+        client.get("/grievances/", headers={"HX-Request": "true"})
+
+
+def test_the_dashboard_runs_a_fixed_number_of_queries(
+    areas: None, django_assert_max_num_queries: Any
+) -> None:
+    client = signed_in(_busy_kayes())
+    client.get("/grievances/dashboard/")
+    with django_assert_max_num_queries(20):
+        response = client.get("/grievances/dashboard/")
+    assert 'data-testid="total">12<' in response.content.decode()
+
+
+class _WholeReadRefused(SimpleUploadedFile):
+    """An upload that fails if read whole: the limit must be enforced while reading."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            raise AssertionError("the whole upload was read into memory")
+        content: bytes = super().read(size)
+        return content
+
+
+def test_an_oversized_attachment_is_refused_without_being_read_whole(
+    areas: None, settings: Any
+) -> None:
+    from jigi.core.errors import InvalidInput
+    from jigi.grievances.forms import uploads
+
+    settings.JIGI_GRIEVANCE_FILE_MAX_BYTES = 1024
+    kayes = officer()
+    recorded = complaint()
+    big = _WholeReadRefused("scan.pdf", b"%PDF-1.7\n" + b"0" * 4096, "application/pdf")
+    (upload,) = uploads([big])  # as the recording form and the attach action read files
+    with pytest.raises(InvalidInput) as refused:
+        services.add_attachment(actor=kayes, complaint=recorded, upload=upload)
+    assert "dépasse la taille maximale" in str(refused.value.errors)
+    assert not recorded.attachments.exists()
+
+
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+def test_attachments_from_the_page_are_served_only_to_those_who_may_open_the_complaint(
+    areas: None,
+) -> None:
+    kayes = officer()
+    recorded = complaint(kayes)
+    client = signed_in(kayes)
+    action = f"/grievances/{recorded.code}/attach/"
+    client.post(action, {"file": SimpleUploadedFile("recu.png", PNG_BYTES, "image/png")})
+    wrong = client.post(action, {"file": SimpleUploadedFile("x.png", b"MZ\x90\0", "image/png")})
+    assert wrong.status_code == 302
+    [stored] = recorded.attachments.all()  # the disguised executable was refused
+    url = f"/grievances/{recorded.code}/attachments/{stored.pk}/"
+    served = client.get(url)
+    assert served.status_code == 200
+    assert b"".join(served.streaming_content) == PNG_BYTES  # type: ignore[attr-defined]
+    assert "attachment" in served["Content-Disposition"]
+    outsider = officer("plaintes.mopti", areas=["ML05"])
+    assert signed_in(outsider).get(url).status_code == 404
+    services.attachment_path(stored).unlink()  # lost on disk (a restore without the files)
+    assert client.get(url).status_code == 404
+
+
+def test_resolve_appeal_and_satisfaction_from_the_page(areas: None) -> None:
+    from jigi.grievances.models import Level
+    from jigi.grievances.tests.factories import rule
+
+    kayes = officer()
+    regional = officer("plaintes.region")
+    rule(regional, Level.REGIONAL)
+    recorded = complaint(kayes)
+    client = signed_in(kayes)
+    base = f"/grievances/{recorded.code}"
+    client.post(f"{base}/resolve/", {"resolution": "explained", "note": "Payé au cycle suivant"})
+    client.post(f"{base}/satisfaction/", {"satisfaction": "unsatisfied"})
+    client.post(f"{base}/appeal/", {"reason": ""})  # refused: an appeal says why
+    recorded.refresh_from_db()
+    assert (recorded.status, recorded.satisfaction) == ("resolved", "unsatisfied")
+    client.post(f"{base}/appeal/", {"reason": "Toujours rien reçu"})
+    recorded.refresh_from_db()
+    assert (recorded.status, recorded.level, recorded.assigned_to) == (
+        "appealed", Level.REGIONAL, regional,
+    )  # fmt: skip
+    page = signed_in(regional).get(f"{base}/").content.decode()
+    assert "Toujours rien reçu" in page

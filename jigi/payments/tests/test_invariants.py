@@ -1,5 +1,6 @@
-"""Hypothesis interleaves enrolment changes, generation, approval, files, returns (applied once
-or twice), re-issues and closing; after every step the payment invariants must hold."""
+"""Hypothesis interleaves enrolment changes, compliance files, generation, approval, files,
+returns (applied once or twice), re-issues and closing; after every step the payment
+invariants must hold."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ class Payments(RuleBasedStateMachine):
         super().__init__()
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
-        self.programme = make_programme()
+        self.programme = make_programme(compliance_rule="30%")  # 4 500 of 15 000
         self.checker = UserFactory.create(
             username="approbateur", role="payment_officer", national_scope=True
         )
@@ -76,6 +77,27 @@ class Payments(RuleBasedStateMachine):
                 services.generate_payroll(actor=None, cycle=cycle)
             except Conflict:
                 assert cycle.status != PaymentCycle.Status.DRAFT
+
+    @rule(data=st.data())
+    @precondition(lambda self: Enrolment.objects.exists())
+    def import_compliance(self, data: st.DataObject) -> None:
+        cycles = list(PaymentCycle.objects.filter(programme=self.programme))
+        generated = [c for c in cycles if c.status == "draft" and c.lines.exists()]
+        if data.draw(st.booleans()) and generated:
+            cycles = generated  # most often after generation: the lines must follow at once
+        if not cycles:
+            return
+        cycle = data.draw(st.sampled_from(cycles))
+        codes = list(Enrolment.objects.values_list("household__code", flat=True))
+        chosen = data.draw(st.lists(st.sampled_from(codes), unique=True, min_size=1))
+        rows = [f"{code},{data.draw(st.sampled_from(['oui', 'non']))}" for code in chosen]
+        content = "\n".join(["household_code,compliant", *rows]).encode()
+        try:
+            services.import_compliance(
+                actor=None, cycle=cycle, file_name="c.csv", content=content, apply_valid=True
+            )
+        except Conflict:
+            assert cycle.status != PaymentCycle.Status.DRAFT
 
     @rule(data=st.data())
     def submit_and_approve(self, data: st.DataObject) -> None:
@@ -166,6 +188,18 @@ class Payments(RuleBasedStateMachine):
             assert (
                 sum(cycle.lines.values_list("amount_xof", flat=True)) == cycle.totals["amount_xof"]
             )
+
+    @invariant()
+    def draft_lines_carry_the_deduction_of_their_compliance(self) -> None:
+        from jigi.payments.models import ComplianceRecord
+
+        deduction = self.programme.non_compliance_deduction_xof()
+        for line in PaymentLine.objects.filter(cycle__status="draft"):
+            failed = ComplianceRecord.objects.filter(
+                cycle_id=line.cycle_id, household_id=line.household_id, compliant=False
+            ).exists()
+            assert line.deduction_xof == (deduction if failed else 0)
+            assert line.deduction_xof <= line.base_xof
 
     @invariant()
     def a_payment_is_reissued_at_most_once_and_only_if_it_failed(self) -> None:

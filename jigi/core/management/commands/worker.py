@@ -1,4 +1,5 @@
-"""The task worker: django-tasks-db's worker plus recovery of jobs orphaned by a dead worker."""
+"""The task worker: django-tasks-db's worker, recovery of jobs orphaned by a dead worker, and
+the periodic jobs apps declare (`jobs.job_every`)."""
 
 import logging
 import threading
@@ -9,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from jigi.core.jobs import requeue_stale_jobs
+from jigi.core.jobs import queue_periodic_jobs, requeue_stale_jobs
 
 RECOVERY_INTERVAL_SECONDS = 30
 logger = logging.getLogger(__name__)
@@ -19,6 +20,8 @@ def _recover_forever(stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             requeue_stale_jobs()
+            for job in queue_periodic_jobs():
+                logger.info("Queued periodic job %s (%s)", job.pk, job.kind)
         except Exception:  # a locked or briefly unreachable database must not end recovery
             logger.exception(
                 "Stale-job recovery failed; retrying in %s s", RECOVERY_INTERVAL_SECONDS
@@ -29,7 +32,10 @@ def _recover_forever(stop: threading.Event) -> None:
 
 
 class Command(BaseCommand):
-    help = "Run background jobs. Jobs left running by a worker that died are queued again."
+    help = (
+        "Run background jobs. Jobs left running by a worker that died are queued again; "
+        "periodic jobs (e.g. escalation of overdue complaints) are queued when due."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--batch", action="store_true", help="run the queued jobs, then exit")

@@ -1,4 +1,5 @@
-"""`jigi grievances escalate [--json]`: move overdue complaints up a level (cron, hourly)."""
+"""`jigi grievances escalate [--json]`: move overdue complaints up a level (the worker also runs it
+every hour by itself)."""
 
 from __future__ import annotations
 
