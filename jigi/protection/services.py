@@ -670,9 +670,15 @@ def refer(
 
 
 def _receiver(actor: User, referral: Referral, action: str) -> None:
-    if not staff_providers(actor).filter(pk=referral.to_provider_id).exists():
-        refuse(actor, action=action, code=f"referral:{referral.pk}", reason="not_receiver")
-        raise NotFound(_("orientation"))
+    """The receiving provider's staff answer a referral. A provider with no Jigi site (a
+    partner clinic, the police) answers by phone or paper: the referring case's worker and
+    supervisors record its answer for it."""
+    if staff_providers(actor).filter(pk=referral.to_provider_id).exists():
+        return
+    if referral.to_provider.site_id is None and may_open(actor, referral.case):
+        return
+    refuse(actor, action=action, code=f"referral:{referral.pk}", reason="not_receiver")
+    raise NotFound(_("orientation"))
 
 
 REFERRAL_TRANSITIONS: dict[str, frozenset[str]] = {

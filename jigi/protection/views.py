@@ -227,6 +227,18 @@ def _act(request: HttpRequest, user: User, case: Case, action: str) -> str:
                        urgency=data.get("urgency") or "normal", message=data.get("message") or "",
                        override_reason=data.get("override_reason") or "")  # fmt: skip
         return _("Orientation envoyée.")
+    if action in {"referral_accepted", "referral_declined", "referral_completed"}:
+        referral = Referral.objects.filter(case=case, pk=_int(post.get("referral"))).first()
+        if referral is None:
+            raise NotFound(_("orientation"))
+        if action == "referral_completed":
+            services.complete_referral(actor=user, referral=referral,
+                                       feedback=post.get("note", ""))  # fmt: skip
+        else:
+            services.respond_to_referral(actor=user, referral=referral,
+                                         accept=action == "referral_accepted",
+                                         note=post.get("note", ""))  # fmt: skip
+        return _("Réponse du prestataire enregistrée.")
     if action == "revoke":
         referral = Referral.objects.filter(case=case, pk=_int(post.get("referral"))).first()
         if referral is None:

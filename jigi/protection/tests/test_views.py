@@ -22,6 +22,7 @@ from jigi.protection.tests.factories import (
     NO_ANSWERS,
     case,
     incident,
+    partner,
     provider,
     referral_consent,
     supervisor,
@@ -187,3 +188,27 @@ def test_the_provider_directory_shows_services_staff_and_funding(areas: None) ->
     assert "Juridique" in page
     assert "1 / 1" in page
     assert "250000 USD" in page
+
+
+def test_the_case_worker_records_the_answer_of_a_partner_without_jigi(areas: None) -> None:
+    kase = case()
+    clinic = partner()
+    referral_consent(kase, "health")
+    referral = services.refer(actor=kase.assigned_worker, case=kase, to_provider_id=clinic.pk,
+                              service_type="health")  # fmt: skip
+    client = client_for(kase.assigned_worker)
+    base = f"/protection/cases/{kase.code}/"
+    client.post(f"{base}referral_accepted/", {"referral": referral.pk})
+    client.post(f"{base}referral_completed/", {"referral": referral.pk, "note": "Soins faits."})
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.COMPLETED
+    assert "Soins faits." in client.get(base).content.decode()
+    assert "Soins faits." not in referral.feedback_sealed
+    # A provider with its own Jigi staff answers for itself.
+    kayes_center = provider("osc-kayes", "ML010312")
+    referral_consent(kase, "legal")
+    other = services.refer(actor=kase.assigned_worker, case=kase,
+                           to_provider_id=kayes_center.pk, service_type="legal")  # fmt: skip
+    client.post(f"{base}referral_accepted/", {"referral": other.pk})
+    other.refresh_from_db()
+    assert other.status == Referral.Status.PENDING
