@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "jigi.programmes",
     "jigi.payments",
     "jigi.grievances",
+    "jigi.protection",
     "jigi.api",
 ]
 
@@ -288,6 +289,13 @@ JIGI_PUBLIC_LOOKUPS_PER_HOUR = env_int("JIGI_PUBLIC_LOOKUPS_PER_HOUR", default=6
 # Idle time after which GBV staff are signed out (others: SESSION_COOKIE_AGE).
 JIGI_PROTECTION_IDLE_SECONDS = env_int("JIGI_PROTECTION_IDLE_SECONDS", default=30 * 60, minimum=60)
 OTP_TOTP_ISSUER = "Jigi"
+# The AES-GCM keys sealing survivors' names, contacts and narratives (decision 0008):
+# comma-separated in the variable (the first seals, the others only open), or one per line in
+# the file; in demo mode the file is created under var/ on first use.
+JIGI_PROTECTION_KEY = env_str("JIGI_PROTECTION_KEY", "")
+# Where the "quick exit" button of protection pages sends the browser after signing out.
+JIGI_PROTECTION_EXIT_URL = env_str("JIGI_PROTECTION_EXIT_URL", "https://www.wikipedia.org/")
+JIGI_PROTECTION_KEY_FILE = env_str("JIGI_PROTECTION_KEY_FILE", str(VAR_DIR / "protection.key"))
 
 LOGGING = {
     "version": 1,

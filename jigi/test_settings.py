@@ -24,3 +24,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"jigi-test-{os.getpid()}.sqlite3")
     }
+
+# A fixed key for the tests only (sealed test data is thrown away with the test database).
+JIGI_PROTECTION_KEY = "dGVzdC1vbmx5LXByb3RlY3Rpb24ta2V5LTMyYnl0ZXM="  # noqa: S105 (test mode only)
+JIGI_PROTECTION_KEY_FILE = ""

@@ -16,6 +16,7 @@ urlpatterns = [
     path("payments/", include("jigi.payments.urls")),
     path("grievances/", include("jigi.grievances.urls")),
     path("plainte/", include("jigi.grievances.public_urls")),
+    path("protection/", include("jigi.protection.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -45,6 +45,15 @@ NAVIGATION = (
     ),
     NavItem(_("Cas sensibles"), "grievances:sensitive", Perm.GRIEVANCES_SENSITIVE, _("Plaintes")),
     NavItem(_("Tableau de bord"), "grievances:dashboard", Perm.GRIEVANCES_VIEW, _("Plaintes")),
+    NavItem(_("Dossiers VBG"), "protection:list", Perm.PROTECTION_CASES, _("Protection")),
+    NavItem(_("Ouvrir un dossier"), "protection:create", Perm.PROTECTION_CASES, _("Protection")),
+    NavItem(
+        _("Orientations reçues"), "protection:referrals", Perm.PROTECTION_CASES, _("Protection")
+    ),
+    NavItem(_("Prestataires"), "protection:providers", Perm.PROTECTION_CASES, _("Protection")),
+    NavItem(
+        _("Statistiques VBG"), "protection:statistics", Perm.PROTECTION_STATISTICS, _("Protection")
+    ),
     NavItem(_("Zones administratives"), "core:areas", Perm.REFERENCE_VIEW, _("Référentiel")),
     NavItem(_("Sites"), "core:sites", Perm.REFERENCE_VIEW, _("Référentiel")),
     NavItem(_("Organisations"), "core:organisations", Perm.REFERENCE_VIEW, _("Référentiel")),

@@ -22,6 +22,7 @@ DEMO_USERS: tuple[tuple[str, str, bool, tuple[str, ...], tuple[str, ...]], ...] 
     ("plaintes.eas", Role.GRIEVANCE_FOCAL_POINT, True, (), ()),
     ("vbg.gestionnaire", Role.GBV_CASE_WORKER, False, (), ("osc-bamako-c1",)),
     ("vbg.superviseure", Role.GBV_SUPERVISOR, False, (), ("osc-bamako-c1",)),
+    ("vbg.kayes", Role.GBV_CASE_WORKER, False, (), ("osc-kayes",)),
     ("cnr.mopti", Role.CNR_AGENT, False, ("ML05",), ("cnr-mopti",)),
     ("reintegration.gao", Role.REINTEGRATION_OFFICER, False, ("ML07",), ()),
     ("suivi", Role.ME_VIEWER, True, (), ()),

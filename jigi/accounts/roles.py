@@ -53,6 +53,16 @@ class Perm:
     GRIEVANCES_EXPORT = "grievances.export"  # the XLSX export (never holds sensitive cases)
     # Sensitive cases (SEA, fraud, staff misconduct): only designated focal points open them.
     GRIEVANCES_SENSITIVE = "grievances.sensitive"
+    # Protection (GBV). Opening a case also needs to be its assigned worker or a supervisor of
+    # its site (jigi.protection.selectors); these permissions alone open nothing.
+    PROTECTION_CASES = "protection.cases"  # intake, own cases, referrals, services, follow-ups
+    PROTECTION_SUPERVISE = "protection.supervise"  # the site's cases; approve plans, closures
+    # Refer without the survivor's consent for that service type (logged; supervisors only).
+    PROTECTION_CONSENT_OVERRIDE = "protection.consent_override"
+    PROTECTION_STATISTICS = "protection.statistics"  # suppressed aggregates only, no case
+    PROTECTION_STATISTICS_EXPORT = "protection.statistics_export"  # the same, as XLSX
+    # Send a household to a cash programme as "protection referral, priority", never saying why.
+    PROGRAMMES_PRIORITY_REFERRAL = "programmes.priority_referral"
 
 
 _EVERYONE = frozenset({Perm.REFERENCE_VIEW, Perm.API_TOKENS})
@@ -86,7 +96,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         Perm.DEDUP_MANAGE,
     }
     | _PAYMENTS_OFFICER
-    | _GRIEVANCES_OFFICER,
+    | _GRIEVANCES_OFFICER
+    | {Perm.PROTECTION_STATISTICS},
     Role.PROGRAMME_OFFICER: _EVERYONE
     | _REGISTRY_OFFICER
     | _PAYMENTS_READ
@@ -111,8 +122,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | {Perm.GRIEVANCES_SENSITIVE},
     # GBV staff work in protection only; the register is not theirs to browse.
     # No personal API tokens for GBV staff: a token would bypass their second factor.
-    Role.GBV_CASE_WORKER: frozenset({Perm.REFERENCE_VIEW}),
-    Role.GBV_SUPERVISOR: frozenset({Perm.REFERENCE_VIEW}),
+    Role.GBV_CASE_WORKER: frozenset(
+        {Perm.REFERENCE_VIEW, Perm.PROTECTION_CASES, Perm.PROGRAMMES_PRIORITY_REFERRAL}
+    ),
+    Role.GBV_SUPERVISOR: frozenset(
+        {
+            Perm.REFERENCE_VIEW,
+            Perm.PROTECTION_CASES,
+            Perm.PROTECTION_SUPERVISE,
+            Perm.PROTECTION_CONSENT_OVERRIDE,
+            Perm.PROTECTION_STATISTICS,
+            Perm.PROTECTION_STATISTICS_EXPORT,
+            Perm.PROGRAMMES_PRIORITY_REFERRAL,
+        }
+    ),
     # CNR agents run the multipurpose cash for IDP households they register.
     Role.CNR_AGENT: _EVERYONE
     | _REGISTRY_FIELD
@@ -122,7 +145,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | _REGISTRY_READ
     | _PAYMENTS_READ
     | _GRIEVANCES_READ
-    | {Perm.REGISTRY_EXPORT},
+    | {Perm.REGISTRY_EXPORT, Perm.PROTECTION_STATISTICS, Perm.PROTECTION_STATISTICS_EXPORT},
     # Hotline and SMS gateways record complaints through the API.
     Role.API_CLIENT: frozenset({Perm.REFERENCE_VIEW, Perm.API_TOKENS, Perm.GRIEVANCES_RECORD})
     | _REGISTRY_READ,

@@ -14,6 +14,7 @@ from jigi.dedup.api import router as dedup_router
 from jigi.grievances.api import router as grievances_router
 from jigi.payments.api import router as payments_router
 from jigi.programmes.api import router as programmes_router
+from jigi.protection.api import router as protection_router
 from jigi.registry.api import router as registry_router
 
 api = NinjaAPI(
@@ -34,6 +35,7 @@ api.add_router("/", dedup_router)
 api.add_router("/", payments_router)
 api.add_router("/", programmes_router)
 api.add_router("/", grievances_router)
+api.add_router("/", protection_router)
 
 
 @api.exception_handler(NotFound)

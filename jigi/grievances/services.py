@@ -30,6 +30,7 @@ from jigi.accounts.roles import Perm
 from jigi.audit.services import record
 from jigi.core.codes import is_valid_code, make_code, normalise_code
 from jigi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from jigi.core.handoffs import Handoff, register_handoff_source
 from jigi.core.jobs import Progress, job_kind, start_job
 from jigi.core.models import AdminArea, Job
 from jigi.core.phones import normalise_phone
@@ -1026,3 +1027,43 @@ def export_complaints(*, actor: User, rows: Iterable[Complaint], filters: dict[s
     with transaction.atomic():
         record(actor=actor, action="grievances.export", changes={"rows": count, "filters": filters})
     return buffer.getvalue()
+
+
+# Hand-off to protection ---------------------------------------------------------------------
+
+
+def pending_protection_referrals(area_prefixes: Sequence[str]) -> list[Handoff]:
+    """Referrals to protection not yet taken up, from complaints under the given areas: the
+    complaint's code, place and consent date only."""
+    condition = Q(pk__in=[])
+    for prefix in area_prefixes:
+        condition |= Q(complaint__area__pcode__startswith=prefix)
+    rows = ProtectionReferral.objects.filter(condition, status=ProtectionReferral.Status.PENDING)
+    return [
+        Handoff(ref=f"grievances:{row.pk}", label=row.complaint.code,
+                area_code=row.complaint.area_id, consent_on=row.consent_on,
+                handed_at_on=timezone.localdate(row.referred_at))
+        for row in rows.select_related("complaint")
+    ]  # fmt: skip
+
+
+def take_up_protection_referral(key: str) -> bool:
+    """Protection opened a case from this referral: it is taken up (once)."""
+    if not key.isdigit():
+        return False
+    with transaction.atomic():
+        updated = ProtectionReferral.objects.filter(
+            pk=int(key), status=ProtectionReferral.Status.PENDING
+        ).update(status=ProtectionReferral.Status.ACCEPTED)
+        if updated:
+            referral = ProtectionReferral.objects.select_related("complaint").get(pk=int(key))
+            _event(referral.complaint, Event.Kind.REFERRAL, None, text="protection: pris en charge")
+    return bool(updated)
+
+
+register_handoff_source(
+    "grievances",
+    kind="protection",
+    lister=pending_protection_referrals,
+    taker=take_up_protection_referral,
+)

@@ -487,3 +487,40 @@ class TopUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrolment} + {self.amount_xof}"
+
+
+class PriorityReferral(models.Model):
+    """A household sent to a cash programme with priority by another service, which never
+    says why: programme staff see "protection referral, priority", the commune and how to
+    find the household, nothing else (no referrer, no case, no reason)."""
+
+    SCOPE_AREA_PATH: ClassVar[str] = "commune_id"
+    SCOPE_SITE_PATH: ClassVar[str | None] = None
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("À traiter")
+        ENROLLED = "enrolled", _("Inscrit")
+        NOT_ELIGIBLE = "not_eligible", _("Non retenu")
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="priority_referrals"
+    )
+    commune = models.ForeignKey(AdminArea, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    status = models.CharField(
+        _("statut"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    received_on = models.DateField(_("reçue le"))
+
+    class Meta:
+        ordering: ClassVar = ["-received_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} {self.commune_id}"
+
+    @property
+    def label(self) -> str:
+        return str(_("Orientation protection, prioritaire"))

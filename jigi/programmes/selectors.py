@@ -20,6 +20,7 @@ from jigi.programmes.models import (
     EmergencyResponse,
     Enrolment,
     HouseholdScore,
+    PriorityReferral,
     Programme,
     TargetingRun,
 )
@@ -51,6 +52,22 @@ def get_programme_for(user: User, code: str) -> Programme:
     if programme is None:
         raise NotFound(_("programme"))
     return programme
+
+
+def priority_referrals_for(user: User, programme: Programme) -> QuerySet[PriorityReferral]:
+    """Priority referrals to the programme in the user's scope (never a reason or sender)."""
+    _require_view(user)
+    rows = programme.priority_referrals.select_related("commune", "household")
+    return visible(user, rows)
+
+
+def cash_programmes_open_to_referral() -> list[tuple[str, str]]:
+    """(code, name) of the launched cash programmes a household may be referred to."""
+    rows = Programme.objects.filter(
+        status=Programme.Status.ACTIVE,
+        kind__in=[Programme.Kind.CASH_TRANSFER, Programme.Kind.MULTIPURPOSE_CASH],
+    ).order_by("name")
+    return list(rows.values_list("code", "name"))
 
 
 def coverage_of(programme: Programme) -> QuerySet[Any]:

@@ -24,4 +24,9 @@ urlpatterns = [
     path("<slug:code>/enrol/", views.bulk_enrol, name="bulk_enrol"),
     path("<slug:code>/enrol-one/", views.enrol_one, name="enrol_one"),
     path("<slug:code>/emergency/", views.emergency_create, name="emergency"),
+    path(
+        "<slug:code>/priority-referrals/<int:referral_id>/",
+        views.priority_referral_settle,
+        name="priority_referral",
+    ),
 ]

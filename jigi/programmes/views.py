@@ -152,6 +152,7 @@ def programme_detail(request: HttpRequest, code: str) -> HttpResponse:
             for status, n in selectors.enrolment_counts(programme).items()
         },
         "emergencies": selectors.emergencies_of(programme),
+        "priority_referrals": selectors.priority_referrals_for(user, programme)[:50],
         "bulk_form": BulkEnrolForm(initial={"start_on": timezone.localdate()}),
         "enrol_form": EnrolForm(initial={"start_on": timezone.localdate()}),
         **_can(user),
@@ -169,6 +170,25 @@ def programme_launch(request: HttpRequest, code: str) -> HttpResponse:
         services.launch_programme(actor=user, programme=programme)
         messages.success(request, _("Programme lancé : ses règles forment la version 1."))
     except (InvalidInput, Conflict) as exc:
+        messages.error(request, str(exc))
+    return redirect("programmes:detail", code=code)
+
+
+@login_required
+@require_POST
+@domain_errors
+def priority_referral_settle(request: HttpRequest, code: str, referral_id: int) -> HttpResponse:
+    user = _user(request, Perm.PROGRAMMES_ENROL)
+    programme = selectors.get_programme_for(user, code)
+    referral = selectors.priority_referrals_for(user, programme).filter(pk=referral_id).first()
+    if referral is None:
+        raise NotFound(_("orientation"))
+    try:
+        services.settle_priority_referral(
+            actor=user, referral=referral, status=request.POST.get("status", "")
+        )
+        messages.success(request, _("Orientation prioritaire mise à jour."))
+    except InvalidInput as exc:
         messages.error(request, str(exc))
     return redirect("programmes:detail", code=code)
 
