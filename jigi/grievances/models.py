@@ -317,7 +317,7 @@ class AssignmentRule(models.Model):
 
 class ProtectionReferral(models.Model):
     """The hand-off of a GBV disclosure to protection: the complainant's consent, when and by
-    whom. It holds no narrative; the protection app (not built yet) takes it from here."""
+    whom. It holds no narrative; the protection app takes it up through `core.handoffs`."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("À prendre en charge par la protection")

@@ -317,3 +317,28 @@ def test_resolve_appeal_and_satisfaction_from_the_page(areas: None) -> None:
     )  # fmt: skip
     page = signed_in(regional).get(f"{base}/").content.decode()
     assert "Toujours rien reçu" in page
+
+
+def test_the_complaint_page_shows_when_protection_took_the_referral_up(areas: None) -> None:
+    from django.utils import timezone
+
+    from jigi.core.handoffs import take_up
+    from jigi.grievances.models import ProtectionReferral
+
+    focal = focal_point()
+    sea = complaint(category=Category.SEA)
+    services.refer_to_protection(
+        actor=focal, complaint=sea, has_consent=True, consent_on=timezone.localdate()
+    )
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=focal, name="t", confirmed=True)
+    client = signed_in(focal)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    page = client.get(f"/grievances/{sea.code}/").content.decode()
+    assert "À prendre en charge par la protection" in page
+    assert take_up(f"grievances:{ProtectionReferral.objects.get().pk}")
+    page = client.get(f"/grievances/{sea.code}/").content.decode()
+    assert "Prise en charge" in page
