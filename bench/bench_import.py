@@ -33,6 +33,16 @@ if not os.environ.get("DATABASE_URL"):
     os.environ["DATABASE_URL"] = (
         f"sqlite:///{Path(tempfile.mkdtemp(prefix='jigi-import-')) / 'bench.sqlite3'}"
     )
+elif os.environ["DATABASE_URL"].startswith("postgres"):
+    # A fresh database beside the one named: a second run must not measure an "unchanged"
+    # re-import, and the benchmark never writes into a real register.
+    import psycopg
+
+    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS jigi_bench_import")
+        admin.execute("CREATE DATABASE jigi_bench_import")
+    os.environ["DATABASE_URL"] = f"{base}/jigi_bench_import"
 os.environ["JIGI_MODE"] = "test"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jigi.test_settings")
 os.environ.setdefault("JIGI_IMPORT_DIR", tempfile.mkdtemp(prefix="jigi-import-files-"))
