@@ -241,7 +241,13 @@ def incoming_referrals_for(user: User) -> list[IncomingReferral]:
             urgency=row.get_urgency_display(),
             survivor_sex=row.get_survivor_sex_display(),
             age_group=row.age_group,
-            message=_open(row.message_sealed, Referral, "message_sealed"),
+            # A revoked referral (consent withdrawn, or the case worker's decision) no
+            # longer shares anything: the receiver keeps only its code and status.
+            message=(
+                ""
+                if row.status == Referral.Status.REVOKED
+                else _open(row.message_sealed, Referral, "message_sealed")
+            ),
             status=row.status,
             status_label=row.get_status_display(),
             from_provider=row.from_provider.name,
