@@ -452,7 +452,8 @@ class Referral(models.Model):
     consent = models.ForeignKey(
         Consent, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
     )
-    override_reason = models.CharField(max_length=300, blank=True)
+    # Why a supervisor referred without consent: free text, so sealed like the message.
+    override_reason_sealed = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -463,13 +464,14 @@ class Referral(models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
     feedback_sealed = models.TextField(blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    revoked_reason = models.CharField(max_length=200, blank=True)
+    revoked_reason = models.CharField(max_length=200, blank=True)  # a code, never free text
+    revoked_note_sealed = models.TextField(blank=True)  # the case worker's words, sealed
 
     class Meta:
         ordering: ClassVar = ["-created_at", "-id"]
         constraints: ClassVar = [
             models.CheckConstraint(
-                condition=Q(consent__isnull=False) | Q(override_reason__gt=""),
+                condition=Q(consent__isnull=False) | Q(override_reason_sealed__gt=""),
                 name="referral_consent_or_override",
             )
         ]

@@ -62,6 +62,8 @@ SEALED_FIELDS: tuple[tuple[type[Model], str], ...] = (
     (Plan, "content_sealed"),
     (Referral, "message_sealed"),
     (Referral, "feedback_sealed"),
+    (Referral, "override_reason_sealed"),
+    (Referral, "revoked_note_sealed"),
 )
 
 
@@ -655,7 +657,9 @@ def refer(
             age_group=_case_age_group(case),
             message_sealed=_seal(Referral, "message_sealed", text),
             consent=consent,
-            override_reason=override if consent is None else "",
+            override_reason_sealed=(
+                _seal(Referral, "override_reason_sealed", override) if consent is None else ""
+            ),
             created_by=actor,
             created_at=timezone.now(),
         )
@@ -664,7 +668,7 @@ def refer(
             action="protection.consent_override" if consent is None else "protection.refer",
             target=case,
             changes={"referral": referral.pk, "to": provider.pk, "service_type": service_type,
-                     **({"override_reason": override} if consent is None else {})},
+                     **({"override": True} if consent is None else {})},
         )  # fmt: skip
     return referral
 
@@ -743,7 +747,9 @@ def revoke_referral(*, actor: User, referral: Referral, reason: str) -> Referral
     with transaction.atomic():
         referral.status = Referral.Status.REVOKED
         referral.closed_at = timezone.now()
-        referral.revoked_reason = reason.strip()[:200] or "case_worker"
+        # The reason is the case worker's free text: sealed, the column keeps a code only.
+        referral.revoked_reason = "case_worker"
+        referral.revoked_note_sealed = _seal(Referral, "revoked_note_sealed", reason[:TEXT_MAX])
         referral.save()
         record(actor=actor, action="protection.revoke_referral", target=referral.case,
                changes={"referral": referral.pk})  # fmt: skip

@@ -4,12 +4,27 @@ receiver keeps seeing after a withdrawal, free texts left in clear, and the key 
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
+from jigi.audit.models import AuditEntry
 from jigi.protection import selectors, services
 from jigi.protection.models import Referral
-from jigi.protection.tests.factories import case, provider, referral_consent, worker
+from jigi.protection.tests.factories import (
+    case,
+    partner,
+    provider,
+    referral_consent,
+    supervisor,
+    worker,
+)
 
 pytestmark = pytest.mark.django_db
+
+
+def raw(table: str, column: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM {table}")  # noqa: S608 (test names only)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def test_after_a_withdrawal_the_receiver_no_longer_reads_the_referral_message(areas: None) -> None:
@@ -23,3 +38,30 @@ def test_after_a_withdrawal_the_receiver_no_longer_reads_the_referral_message(ar
     services.withdraw_consent(actor=kase.assigned_worker, consent=consent)
     incoming = selectors.incoming_referrals_for(receiver)
     assert [(r.status, r.message) for r in incoming] == [(Referral.Status.REVOKED, "")]
+
+
+def test_an_override_reason_is_sealed_and_never_written_to_the_audit_log(areas: None) -> None:
+    kase = case()
+    clinic = partner()
+    reason = "Le mari menace de la tuer ce soir"
+    referral = services.refer(actor=supervisor(), case=kase, to_provider_id=clinic.pk,
+                              service_type="safety", override_reason=reason)  # fmt: skip
+    assert referral.is_override
+    assert not any(
+        reason in (value or "") for value in raw("protection_referral", "override_reason_sealed")
+    )
+    assert not any(reason in str(entry.changes) for entry in AuditEntry.objects.all())
+    logged = AuditEntry.objects.get(action="protection.consent_override")
+    assert logged.changes["override"] is True
+
+
+def test_a_free_text_revocation_reason_is_not_stored_in_clear(areas: None) -> None:
+    kase = case()
+    clinic = partner()
+    referral_consent(kase, "health")
+    referral = services.refer(actor=kase.assigned_worker, case=kase, to_provider_id=clinic.pk,
+                              service_type="health")  # fmt: skip
+    services.revoke_referral(actor=kase.assigned_worker, referral=referral,
+                             reason="Elle a peur que son oncle l'apprenne")  # fmt: skip
+    for column in ("revoked_reason", "revoked_note_sealed"):
+        assert not any("oncle" in value for value in raw("protection_referral", column))
