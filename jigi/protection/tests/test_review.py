@@ -3,11 +3,14 @@ receiver keeps seeing after a withdrawal, free texts left in clear, and the key 
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from django.db import connection
 
 from jigi.audit.models import AuditEntry
-from jigi.protection import selectors, services
+from jigi.protection import crypto, selectors, services
 from jigi.protection.models import Referral
 from jigi.protection.tests.factories import (
     case,
@@ -65,3 +68,19 @@ def test_a_free_text_revocation_reason_is_not_stored_in_clear(areas: None) -> No
                              reason="Elle a peur que son oncle l'apprenne")  # fmt: skip
     for column in ("revoked_reason", "revoked_note_sealed"):
         assert not any("oncle" in value for value in raw("protection_referral", column))
+
+
+def test_rewriting_the_key_file_never_leaves_it_truncated(tmp_path: Path, monkeypatch: Any) -> None:
+    path = tmp_path / "protection.key"
+    old = crypto.generate_key()
+    crypto.write_key_file(path, [old])
+
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("jigi.protection.crypto.os.fdopen", broken)
+    with pytest.raises(OSError, match="disk full"):
+        crypto.write_key_file(path, [crypto.generate_key(), old])
+    assert path.read_text().split() == [old]
+    assert [p.name for p in tmp_path.iterdir()] == ["protection.key"]
+    assert path.stat().st_mode & 0o777 == 0o600
