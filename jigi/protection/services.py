@@ -29,7 +29,7 @@ from jigi.core import handoffs
 from jigi.core.codes import make_code
 from jigi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jigi.core.models import AdminArea
-from jigi.programmes.services import refer_priority_household
+from jigi.programmes.services import refer_priority_household, withdraw_priority_referral
 from jigi.protection import classifier, crypto
 from jigi.protection.access import is_supervisor_of, may_open, refuse, require, staff_providers
 from jigi.protection.models import (
@@ -421,6 +421,16 @@ def withdraw_consent(*, actor: User, consent: Consent) -> Withdrawal:
         revoked = referrals.update(
             status=Referral.Status.REVOKED, closed_at=now, revoked_reason="consent_withdrawn"
         )
+        # A priority cash referral rests on the livelihoods consent (and on the consent to
+        # services): the programme's pending row is withdrawn with it.
+        if consent.purpose == Consent.Purpose.SERVICES or (
+            consent.purpose == Consent.Purpose.REFERRAL
+            and consent.service_type == ServiceType.LIVELIHOODS
+        ):
+            for cash in case.cash_referrals.all():
+                revoked += withdraw_priority_referral(
+                    actor=actor, referral_id=cash.priority_referral_id
+                )
         record(
             actor=actor, action="protection.withdraw_consent", target=case,
             changes={"purpose": consent.purpose, "service_type": consent.service_type,

@@ -10,6 +10,8 @@ import pytest
 from django.db import connection
 
 from jigi.audit.models import AuditEntry
+from jigi.programmes.models import PriorityReferral
+from jigi.programmes.tests.factories import make_programme
 from jigi.protection import crypto, selectors, services
 from jigi.protection.models import Referral
 from jigi.protection.tests.factories import (
@@ -84,3 +86,18 @@ def test_rewriting_the_key_file_never_leaves_it_truncated(tmp_path: Path, monkey
     assert path.read_text().split() == [old]
     assert [p.name for p in tmp_path.iterdir()] == ["protection.key"]
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_withdrawing_livelihoods_consent_withdraws_the_pending_cash_referral(areas: None) -> None:
+    programme = make_programme()
+    kase = case()
+    referral_consent(kase, "livelihoods")
+    cash = services.refer_to_cash_programme(actor=kase.assigned_worker, case=kase,
+                                            programme_code=programme.code,
+                                            commune_code="ML010312", phone="76 00 00 02")  # fmt: skip
+    consent = kase.consents.get(purpose="referral", service_type="livelihoods")
+    result = services.withdraw_consent(actor=kase.assigned_worker, consent=consent)
+    priority = PriorityReferral.objects.get(pk=cash.priority_referral_id)
+    assert priority.status == PriorityReferral.Status.WITHDRAWN
+    assert (priority.phone, priority.household_id) == ("", None)  # the programme keeps nothing
+    assert result.revoked_referrals == 1
