@@ -64,6 +64,8 @@ SEALED_FIELDS: tuple[tuple[type[Model], str], ...] = (
     (Referral, "feedback_sealed"),
     (Referral, "override_reason_sealed"),
     (Referral, "revoked_note_sealed"),
+    (Consent, "scope_note_sealed"),
+    (FollowUp, "purpose_sealed"),
 )
 
 
@@ -386,7 +388,8 @@ def give_consent(
     with transaction.atomic():
         consent = Consent.objects.create(
             case=case, purpose=purpose, service_type=service_type, given_on=given_on,
-            scope_note=scope_note.strip()[:200], recorded_by=actor,
+            scope_note_sealed=_seal(Consent, "scope_note_sealed", scope_note[:200]),
+            recorded_by=actor,
         )  # fmt: skip
         record(actor=actor, action="protection.give_consent", target=case,
                changes={"purpose": purpose, "service_type": service_type})  # fmt: skip
@@ -573,7 +576,10 @@ def schedule_follow_up(*, actor: User, case: Case, due_on: date | None, purpose:
     assert due_on is not None  # noqa: S101 (checked above)
     with transaction.atomic():
         follow_up = FollowUp.objects.create(
-            case=case, due_on=due_on, purpose=text, created_by=actor
+            case=case,
+            due_on=due_on,
+            purpose_sealed=_seal(FollowUp, "purpose_sealed", text),
+            created_by=actor,
         )
         record(actor=actor, action="protection.schedule_follow_up", target=case,
                changes={"due_on": due_on})  # fmt: skip

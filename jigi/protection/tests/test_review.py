@@ -3,11 +3,13 @@ receiver keeps seeing after a withdrawal, free texts left in clear, and the key 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from jigi.audit.models import AuditEntry
 from jigi.programmes.models import PriorityReferral
@@ -22,6 +24,7 @@ from jigi.protection.tests.factories import (
     supervisor,
     worker,
 )
+from jigi.protection.tests.test_access import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +104,21 @@ def test_withdrawing_livelihoods_consent_withdraws_the_pending_cash_referral(are
     assert priority.status == PriorityReferral.Status.WITHDRAWN
     assert (priority.phone, priority.household_id) == ("", None)  # the programme keeps nothing
     assert result.revoked_referrals == 1
+
+
+def test_follow_up_purposes_and_consent_scopes_are_sealed(areas: None) -> None:
+    kase = case()
+    services.schedule_follow_up(actor=kase.assigned_worker, case=kase,
+                                due_on=timezone.localdate() - timedelta(days=1),
+                                purpose="Visite chez sa tante à Sébénikoro")  # fmt: skip
+    services.give_consent(actor=kase.assigned_worker, case=kase, purpose="referral",
+                          service_type="legal", given_on=timezone.localdate(),
+                          scope_note="Seulement l'avocate, pas la police")  # fmt: skip
+    assert not any("tante" in v for v in raw("protection_followup", "purpose_sealed"))
+    assert not any("avocate" in v for v in raw("protection_consent", "scope_note_sealed"))
+    opened = selectors.case_file(kase.assigned_worker, kase.code)
+    assert [purpose for _row, purpose in opened.follow_ups] == ["Visite chez sa tante à Sébénikoro"]
+    # The case list (someone may be looking at the screen) shows the overdue code, not why.
+    listing = client_for(kase.assigned_worker).get("/protection/").content.decode()
+    assert kase.code in listing
+    assert "tante" not in listing
