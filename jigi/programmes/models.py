@@ -501,6 +501,7 @@ class PriorityReferral(models.Model):
         PENDING = "pending", _("À traiter")
         ENROLLED = "enrolled", _("Inscrit")
         NOT_ELIGIBLE = "not_eligible", _("Non retenu")
+        WITHDRAWN = "withdrawn", _("Retirée")
 
     programme = models.ForeignKey(
         Programme, on_delete=models.PROTECT, related_name="priority_referrals"

@@ -80,11 +80,24 @@ def configured_keys() -> list[Key]:
 
 
 def write_key_file(path: Path, keys: list[str]) -> None:
-    """Write the keys (sealing key first), readable by the owner only."""
+    """Write the keys (sealing key first), readable by the owner only.
+
+    Written to a new file beside it, flushed to disk, then renamed over the old one: a crash
+    or a full disk leaves the previous keys whole, never a truncated file (which would lose
+    every sealed value)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write("\n".join(keys) + "\n")
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write("\n".join(keys) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if temporary.exists():
+            temporary.unlink()
+        raise
 
 
 def seal(text: str, *, field: str) -> str:

@@ -294,7 +294,7 @@ class Consent(models.Model):
         _("type de service"), max_length=20, choices=ServiceType.choices, blank=True
     )
     given_on = models.DateField(_("donné le"))
-    scope_note = models.CharField(_("portée"), max_length=200, blank=True)
+    scope_note_sealed = models.TextField(blank=True)  # what the survivor limited it to
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -396,7 +396,7 @@ class FollowUp(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
     due_on = models.DateField(_("prévu le"))
-    purpose = models.CharField(_("objet"), max_length=120)
+    purpose_sealed = models.TextField()  # why: free text about the survivor, so sealed
     done_on = models.DateField(_("fait le"), null=True, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -452,7 +452,8 @@ class Referral(models.Model):
     consent = models.ForeignKey(
         Consent, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
     )
-    override_reason = models.CharField(max_length=300, blank=True)
+    # Why a supervisor referred without consent: free text, so sealed like the message.
+    override_reason_sealed = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -463,13 +464,14 @@ class Referral(models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
     feedback_sealed = models.TextField(blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    revoked_reason = models.CharField(max_length=200, blank=True)
+    revoked_reason = models.CharField(max_length=200, blank=True)  # a code, never free text
+    revoked_note_sealed = models.TextField(blank=True)  # the case worker's words, sealed
 
     class Meta:
         ordering: ClassVar = ["-created_at", "-id"]
         constraints: ClassVar = [
             models.CheckConstraint(
-                condition=Q(consent__isnull=False) | Q(override_reason__gt=""),
+                condition=Q(consent__isnull=False) | Q(override_reason_sealed__gt=""),
                 name="referral_consent_or_override",
             )
         ]

@@ -109,7 +109,7 @@ class CaseFile:
     consents: list[Consent]
     services: list[Any]
     plans: list[PlanView]
-    follow_ups: list[FollowUp]
+    follow_ups: list[tuple[FollowUp, str]]
     referrals: list[tuple[Referral, str]]
     cash_referrals: list[tuple[CashReferral, str]]
     is_supervisor: bool
@@ -117,7 +117,7 @@ class CaseFile:
 
 CASE_FILE_FIELDS = (
     "summary", "name", "contact", "incidents.narrative", "assessments.notes", "consents",
-    "services", "plans.content", "follow_ups", "referrals.feedback",
+    "services", "plans.content", "follow_ups.purpose", "referrals.feedback",
 )  # fmt: skip
 
 
@@ -153,7 +153,10 @@ def case_file(user: User, code: str) -> CaseFile:
             PlanView(plan, _open(plan.content_sealed, Plan, "content_sealed"))
             for plan in case.plans.select_related("submitted_by", "decided_by")
         ],
-        follow_ups=list(case.follow_ups.all()),
+        follow_ups=[
+            (row, _open(row.purpose_sealed, FollowUp, "purpose_sealed"))
+            for row in case.follow_ups.all()
+        ],
         referrals=[
             (row, _open(row.feedback_sealed, Referral, "feedback_sealed"))
             for row in case.referrals.select_related("to_provider")
@@ -241,7 +244,13 @@ def incoming_referrals_for(user: User) -> list[IncomingReferral]:
             urgency=row.get_urgency_display(),
             survivor_sex=row.get_survivor_sex_display(),
             age_group=row.age_group,
-            message=_open(row.message_sealed, Referral, "message_sealed"),
+            # A revoked referral (consent withdrawn, or the case worker's decision) no
+            # longer shares anything: the receiver keeps only its code and status.
+            message=(
+                ""
+                if row.status == Referral.Status.REVOKED
+                else _open(row.message_sealed, Referral, "message_sealed")
+            ),
             status=row.status,
             status_label=row.get_status_display(),
             from_provider=row.from_provider.name,

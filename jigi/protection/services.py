@@ -29,7 +29,7 @@ from jigi.core import handoffs
 from jigi.core.codes import make_code
 from jigi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jigi.core.models import AdminArea
-from jigi.programmes.services import refer_priority_household
+from jigi.programmes.services import refer_priority_household, withdraw_priority_referral
 from jigi.protection import classifier, crypto
 from jigi.protection.access import is_supervisor_of, may_open, refuse, require, staff_providers
 from jigi.protection.models import (
@@ -62,6 +62,10 @@ SEALED_FIELDS: tuple[tuple[type[Model], str], ...] = (
     (Plan, "content_sealed"),
     (Referral, "message_sealed"),
     (Referral, "feedback_sealed"),
+    (Referral, "override_reason_sealed"),
+    (Referral, "revoked_note_sealed"),
+    (Consent, "scope_note_sealed"),
+    (FollowUp, "purpose_sealed"),
 )
 
 
@@ -384,7 +388,8 @@ def give_consent(
     with transaction.atomic():
         consent = Consent.objects.create(
             case=case, purpose=purpose, service_type=service_type, given_on=given_on,
-            scope_note=scope_note.strip()[:200], recorded_by=actor,
+            scope_note_sealed=_seal(Consent, "scope_note_sealed", scope_note[:200]),
+            recorded_by=actor,
         )  # fmt: skip
         record(actor=actor, action="protection.give_consent", target=case,
                changes={"purpose": purpose, "service_type": service_type})  # fmt: skip
@@ -419,6 +424,16 @@ def withdraw_consent(*, actor: User, consent: Consent) -> Withdrawal:
         revoked = referrals.update(
             status=Referral.Status.REVOKED, closed_at=now, revoked_reason="consent_withdrawn"
         )
+        # A priority cash referral rests on the livelihoods consent (and on the consent to
+        # services): the programme's pending row is withdrawn with it.
+        if consent.purpose == Consent.Purpose.SERVICES or (
+            consent.purpose == Consent.Purpose.REFERRAL
+            and consent.service_type == ServiceType.LIVELIHOODS
+        ):
+            for cash in case.cash_referrals.all():
+                revoked += withdraw_priority_referral(
+                    actor=actor, referral_id=cash.priority_referral_id
+                )
         record(
             actor=actor, action="protection.withdraw_consent", target=case,
             changes={"purpose": consent.purpose, "service_type": consent.service_type,
@@ -561,7 +576,10 @@ def schedule_follow_up(*, actor: User, case: Case, due_on: date | None, purpose:
     assert due_on is not None  # noqa: S101 (checked above)
     with transaction.atomic():
         follow_up = FollowUp.objects.create(
-            case=case, due_on=due_on, purpose=text, created_by=actor
+            case=case,
+            due_on=due_on,
+            purpose_sealed=_seal(FollowUp, "purpose_sealed", text),
+            created_by=actor,
         )
         record(actor=actor, action="protection.schedule_follow_up", target=case,
                changes={"due_on": due_on})  # fmt: skip
@@ -655,7 +673,9 @@ def refer(
             age_group=_case_age_group(case),
             message_sealed=_seal(Referral, "message_sealed", text),
             consent=consent,
-            override_reason=override if consent is None else "",
+            override_reason_sealed=(
+                _seal(Referral, "override_reason_sealed", override) if consent is None else ""
+            ),
             created_by=actor,
             created_at=timezone.now(),
         )
@@ -664,7 +684,7 @@ def refer(
             action="protection.consent_override" if consent is None else "protection.refer",
             target=case,
             changes={"referral": referral.pk, "to": provider.pk, "service_type": service_type,
-                     **({"override_reason": override} if consent is None else {})},
+                     **({"override": True} if consent is None else {})},
         )  # fmt: skip
     return referral
 
@@ -743,7 +763,9 @@ def revoke_referral(*, actor: User, referral: Referral, reason: str) -> Referral
     with transaction.atomic():
         referral.status = Referral.Status.REVOKED
         referral.closed_at = timezone.now()
-        referral.revoked_reason = reason.strip()[:200] or "case_worker"
+        # The reason is the case worker's free text: sealed, the column keeps a code only.
+        referral.revoked_reason = "case_worker"
+        referral.revoked_note_sealed = _seal(Referral, "revoked_note_sealed", reason[:TEXT_MAX])
         referral.save()
         record(actor=actor, action="protection.revoke_referral", target=referral.case,
                changes={"referral": referral.pk})  # fmt: skip

@@ -12,7 +12,11 @@ from jigi.programmes.services.enrolment import (
     enrol_validated,
     start_bulk_enrolment,
 )
-from jigi.programmes.services.priority import refer_priority_household, settle_priority_referral
+from jigi.programmes.services.priority import (
+    refer_priority_household,
+    settle_priority_referral,
+    withdraw_priority_referral,
+)
 from jigi.programmes.services.programmes import (
     CoverageLine,
     FundingLine,
@@ -35,6 +39,7 @@ from jigi.programmes.services.targeting import (
 __all__ = [
     "refer_priority_household",
     "settle_priority_referral",
+    "withdraw_priority_referral",
     "EXCLUSION_LISTENERS",
     "TRANSITIONS",
     "CoverageLine",

@@ -88,3 +88,25 @@ def settle_priority_referral(
         record(actor=actor, action="programmes.settle_priority_referral", target=referral,
                changes={"status": status})  # fmt: skip
     return referral
+
+
+def withdraw_priority_referral(*, actor: User, referral_id: int) -> bool:
+    """The sender takes back a priority referral still waiting (the person withdrew their
+    consent): the programme keeps neither the household nor the phone, still no reason.
+    False when it was already settled (an enrolment is not undone here)."""
+    require(actor, Perm.PROGRAMMES_PRIORITY_REFERRAL)
+    with transaction.atomic():
+        referral = (
+            PriorityReferral.objects.select_for_update()
+            .filter(pk=referral_id, status=PriorityReferral.Status.PENDING)
+            .first()
+        )
+        if referral is None:
+            return False
+        referral.status = PriorityReferral.Status.WITHDRAWN
+        referral.household = None
+        referral.phone = ""
+        referral.save(update_fields=["status", "household", "phone"])
+        record(actor=actor, action="programmes.withdraw_priority_referral", target=referral,
+               changes={"status": referral.status})  # fmt: skip
+    return True
