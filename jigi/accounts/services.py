@@ -21,6 +21,23 @@ from jigi.core.models import AdminArea, Site
 
 TOKEN_PREFIX = "jigi_"  # noqa: S105 (a public marker, not a secret)
 
+# Accounts that open GBV cases. Granting, widening or taking one over is not a web
+# administrator's to do (they would read the cases of any site, "administrators included"
+# notwithstanding): the server's operator does it with `jigi gbvuser` (decision 0008).
+GBV_ROLES = frozenset({Role.GBV_CASE_WORKER, Role.GBV_SUPERVISOR})
+
+
+def _guard_gbv(actor: User | None, *roles: str) -> None:
+    if actor is not None and GBV_ROLES.intersection(roles):
+        raise InvalidInput(
+            _(
+                "Les comptes VBG (gestion de cas, supervision) ne se créent, ne se modifient et "
+                "ne se réinitialisent pas ici : l'exploitant du serveur le fait avec "
+                "« jigi gbvuser ». Vous pouvez seulement les désactiver."
+            ),
+            {"role": [_("Rôle réservé : voir « jigi gbvuser ».")]},
+        )
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -99,6 +116,7 @@ def create_user(
             _("L'identifiant « %(username)s » est déjà pris.") % {"username": username},
             {"username": [_("Cet identifiant est déjà pris.")]},
         )
+    _guard_gbv(actor, role)
     _check_scope(role, scope)
     candidate = User(username=username, first_name=first_name, last_name=last_name, email=email)
     try:
@@ -130,7 +148,7 @@ def create_user(
 
 def update_user(
     *,
-    actor: User,
+    actor: User | None,
     user: User,
     role: str,
     scope: Scope,
@@ -143,6 +161,7 @@ def update_user(
         raise InvalidInput(
             _("Rôle inconnu : %(role)s.") % {"role": role}, {"role": [_("Rôle inconnu.")]}
         )
+    _guard_gbv(actor, user.role, role)
     _check_scope(role, scope)
     with transaction.atomic():
         before = {
@@ -191,6 +210,7 @@ def set_user_active(*, actor: User, user: User, active: bool) -> User:
 
 def reset_password(*, actor: User | None, user: User) -> str:
     """Give the user a new temporary password, shown once; they must change it at next login."""
+    _guard_gbv(actor, user.role)
     temporary = "-".join(secrets.token_urlsafe(4) for _part in range(4))
     with transaction.atomic():
         user.set_password(temporary)
