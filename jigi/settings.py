@@ -292,6 +292,13 @@ OTP_TOTP_ISSUER = "Jigi"
 # The AES-GCM keys sealing survivors' names, contacts and narratives (decision 0008):
 # comma-separated in the variable (the first seals, the others only open), or one per line in
 # the file; in demo mode the file is created under var/ on first use.
+# Audit entries the general audit page shows without actor or object (decision 0008).
+JIGI_AUDIT_MASKED_ACTIONS = (
+    "protection.",
+    "programmes.priority_referral",
+    "programmes.settle_priority_referral",
+    "programmes.withdraw_priority_referral",
+)
 JIGI_PROTECTION_KEY = env_str("JIGI_PROTECTION_KEY", "")
 # Where the "quick exit" button of protection pages sends the browser after signing out.
 JIGI_PROTECTION_EXIT_URL = env_str("JIGI_PROTECTION_EXIT_URL", "https://www.wikipedia.org/")
