@@ -1,7 +1,6 @@
 """Text helpers: names are kept as typed and compared without accents or case."""
 
 import unicodedata
-from functools import lru_cache
 
 from django.db import connection
 from django.db.models import Q
@@ -14,12 +13,6 @@ def fold(text: str) -> str:
     """
     if text.isascii():  # nothing to decompose, and casefold is lower
         return " ".join(text.lower().split())
-    return _fold_accented(text)
-
-
-@lru_cache(maxsize=65_536)
-def _fold_accented(text: str) -> str:
-    # Names repeat (a few hundred spellings cover most of the register): imports fold each once.
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())
