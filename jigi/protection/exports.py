@@ -22,8 +22,9 @@ HIDDEN = "x"
 def statistics_workbook(*, actor: User, month: date) -> bytes:
     require(actor, Perm.PROTECTION_STATISTICS_EXPORT)
     book = Workbook(write_only=True)
+    tables = statistics.monthly_tables(month)
     for dimension, label in statistics.DIMENSIONS.items():
-        table = statistics.monthly_table(month, dimension)
+        table = tables[dimension]
         sheet = book.create_sheet(title=str(label)[:31])
         sheet.append([_("VBG – %(month)s") % {"month": f"{month:%m/%Y}"}, str(label)])
         sheet.append([_("Région"), *[name for _key, name in table.columns], _("Total (arrondi)")])
