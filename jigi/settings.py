@@ -307,6 +307,8 @@ JIGI_PROTECTION_KEY_FILE = env_str("JIGI_PROTECTION_KEY_FILE", str(VAR_DIR / "pr
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No protection address (a GBV case code …) in any log line: see jigi.core.logsafe.
+    "filters": {"redact": {"()": "jigi.core.logsafe.RedactFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env_str("JIGI_LOG_LEVEL", "WARNING")},
 }

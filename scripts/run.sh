@@ -26,4 +26,5 @@ cat <<MSG
 
 MSG
 .venv/bin/gunicorn jigi.wsgi:application --bind "$BIND:$PORT" --workers 2 --threads 4 \
-  --access-logfile - --error-logfile - --log-level warning
+  --access-logfile - --error-logfile - --log-level warning \
+  --logger-class jigi.core.gunicorn.RedactingLogger
