@@ -44,10 +44,14 @@ def refer_priority_household(
     if commune is None:
         errors["commune"] = [_("P-code de commune inconnu.")]
     household = None
-    if household_code.strip():
-        household = Household.objects.filter(code=household_code.strip().upper()).first()
+    if household_code.strip() and commune is not None:
+        # Looked up in the commune named only: a referral reaches the right antenna, and the
+        # sender (who may not read the register) learns nothing of households elsewhere.
+        household = Household.objects.filter(
+            code=household_code.strip().upper(), commune=commune
+        ).first()
         if household is None:
-            errors["household_code"] = [_("Aucun ménage n'a ce code.")]
+            errors["household_code"] = [_("Aucun ménage de cette commune n'a ce code.")]
     number = ""
     if phone.strip():
         try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import KAYES_COMMUNE, MOPTI_REGION, signed_in
+from conftest import KAYES_COMMUNE, KITA_COMMUNE, MOPTI_REGION, signed_in
 from jigi.accounts.models import User
 from jigi.accounts.tests.factories import UserFactory
 from jigi.core.errors import Forbidden, InvalidInput
@@ -82,3 +82,23 @@ def test_the_programme_officer_records_what_became_of_the_referral(
     mopti = UserFactory.create(username="prog.mopti2", role="programme_officer",
                                scope_areas=[MOPTI_REGION])  # fmt: skip
     assert signed_in(mopti).post(url, {"status": "enrolled"}).status_code == 404
+
+
+def test_the_household_must_be_in_the_commune_named(areas: None, gbv_worker: User) -> None:
+    programme = make_programme()
+    family = household()  # in KAYES_COMMUNE
+    assert family.commune_id == KAYES_COMMUNE
+    elsewhere = KITA_COMMUNE
+    with pytest.raises(InvalidInput) as error:
+        services.refer_priority_household(
+            actor=gbv_worker, programme_code=programme.code, commune_code=elsewhere,
+            household_code=family.code,
+        )  # fmt: skip
+    assert error.value.errors["household_code"] == ["Aucun ménage de cette commune n'a ce code."]
+    with pytest.raises(InvalidInput) as unknown:
+        services.refer_priority_household(
+            actor=gbv_worker, programme_code=programme.code, commune_code=elsewhere,
+            household_code="ML-0000000",
+        )  # fmt: skip
+    assert unknown.value.errors == error.value.errors  # the same answer: nothing to probe
+    assert PriorityReferral.objects.count() == 0
