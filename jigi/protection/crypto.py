@@ -1,10 +1,13 @@
 """Encryption at rest of the survivor's name, contact and narratives (decision 0008).
 
 AES-256-GCM with a random 96-bit nonce per value. A stored value reads
-``v1.<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>``; the key id (the first 8 hex digits of
+``v2.<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>``; the key id (the first 8 hex digits of
 the key's SHA-256) says which key sealed it, so values sealed under a retired key still open
-while `jigi protection rotate-key` re-seals them. The field's name is bound in as associated
-data: a value copied into another field fails to open instead of showing up there.
+while `jigi protection rotate-key` re-seals them. The field's name and the case's code are
+bound in as associated data: a value copied into another field, or into the same field of
+another survivor's case, fails to open instead of showing up there. Values of the first
+format (``v1``: the field only, before 2026-12-01) still open; migration 0004 and
+`rotate-key` re-seal them in the second.
 
 Keys are 32 random bytes in base64url, from ``JIGI_PROTECTION_KEY`` (comma-separated: the first
 seals, the others only open) or else one per line in ``JIGI_PROTECTION_KEY_FILE`` (same order).
@@ -24,7 +27,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-VERSION = "v1"
+VERSION = "v1"  # the first format: the field's name only as associated data
+BOUND = "v2"  # the field's name and the case's code
 NONCE_BYTES = 12
 
 
@@ -100,39 +104,55 @@ def write_key_file(path: Path, keys: list[str]) -> None:
         raise
 
 
-def seal(text: str, *, field: str) -> str:
-    """The text encrypted under the sealing key; an empty text stays empty (nothing to hide)."""
+def _associated(field: str, case: str) -> bytes:
+    return f"{field}\x1f{case}".encode() if case else field.encode()
+
+
+def seal(text: str, *, field: str, case: str = "") -> str:
+    """The text encrypted under the sealing key, bound to ``field`` and to the case whose
+    code is ``case``; an empty text stays empty (nothing to hide). Without ``case`` the first
+    format is written: only the migrations that sealed rows of that time do so."""
     if not text:
         return ""
     key = configured_keys()[0]
     nonce = secrets.token_bytes(NONCE_BYTES)
-    sealed = AESGCM(key.secret).encrypt(nonce, text.encode("utf-8"), field.encode("utf-8"))
+    sealed = AESGCM(key.secret).encrypt(nonce, text.encode("utf-8"), _associated(field, case))
     body = base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
-    return f"{VERSION}.{key.id}.{body}"
+    return f"{BOUND if case else VERSION}.{key.id}.{body}"
 
 
 def key_id_of(value: str) -> str:
     return value.split(".", 2)[1] if value.count(".") >= 2 else ""
 
 
-def unseal(value: str, *, field: str) -> str:
-    """The clear text of a sealed value (empty for empty)."""
+def unseal(value: str, *, field: str, case: str = "") -> str:
+    """The clear text of a sealed value (empty for empty): ``field`` and ``case`` must be
+    those it was sealed for."""
     if not value:
         return ""
     version, key_id, body = (value.split(".", 2) + ["", ""])[:3]
-    if version != VERSION:
+    if version == VERSION:
+        associated = _associated(field, "")
+    elif version == BOUND and case:
+        associated = _associated(field, case)
+    elif version == BOUND:
+        raise SealError("this value is bound to a case: give its code")
+    else:
         raise SealError(f"unknown format {version!r}")
     key = next((key for key in configured_keys() if key.id == key_id), None)
     if key is None:
         raise SealError(f"no configured key has id {key_id}")
     raw = base64.urlsafe_b64decode(body.encode("ascii"))
     try:
-        clear = AESGCM(key.secret).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], field.encode())
+        clear = AESGCM(key.secret).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], associated)
     except InvalidTag as exc:
-        raise SealError("the value was altered or belongs to another field") from exc
+        raise SealError("the value was altered or belongs to another field or case") from exc
     return clear.decode("utf-8")
 
 
 def needs_reseal(value: str) -> bool:
-    """Whether a stored value was sealed under a key other than the sealing key."""
-    return bool(value) and key_id_of(value) != configured_keys()[0].id
+    """Whether a stored value is of the first format or sealed under a key other than the
+    sealing key."""
+    return bool(value) and (
+        not value.startswith(f"{BOUND}.") or key_id_of(value) != configured_keys()[0].id
+    )

@@ -121,8 +121,8 @@ CASE_FILE_FIELDS = (
 )  # fmt: skip
 
 
-def _open(value: str, model: type[Any], name: str) -> str:
-    return crypto.unseal(value, field=sealed_field(model, name))
+def _open(value: str, model: type[Any], name: str, case: Case) -> str:
+    return crypto.unseal(value, field=sealed_field(model, name), case=case.code)
 
 
 def case_file(user: User, code: str) -> CaseFile:
@@ -131,7 +131,7 @@ def case_file(user: User, code: str) -> CaseFile:
     incidents = [
         IncidentView(
             incident=incident,
-            narrative=_open(incident.narrative_sealed, Incident, "narrative_sealed"),
+            narrative=_open(incident.narrative_sealed, Incident, "narrative_sealed", case),
             type_label=str(classifier.GBV_TYPES.get(incident.gbv_type, incident.gbv_type)),
             context_labels=[str(classifier.CONTEXTS.get(c, c)) for c in incident.contexts],
             age_group=classifier.age_group(incident.survivor_age),
@@ -140,25 +140,25 @@ def case_file(user: User, code: str) -> CaseFile:
     ]
     return CaseFile(
         case=case,
-        name=_open(case.name_sealed, Case, "name_sealed"),
-        contact=_open(case.contact_sealed, Case, "contact_sealed"),
+        name=_open(case.name_sealed, Case, "name_sealed", case),
+        contact=_open(case.contact_sealed, Case, "contact_sealed", case),
         incidents=incidents,
         assessments=[
-            (row, _open(row.notes_sealed, Assessment, "notes_sealed"))
+            (row, _open(row.notes_sealed, Assessment, "notes_sealed", case))
             for row in case.assessments.all()
         ],
         consents=list(case.consents.select_related("recorded_by")),
         services=list(case.services.select_related("provider")),
         plans=[
-            PlanView(plan, _open(plan.content_sealed, Plan, "content_sealed"))
+            PlanView(plan, _open(plan.content_sealed, Plan, "content_sealed", case))
             for plan in case.plans.select_related("submitted_by", "decided_by")
         ],
         follow_ups=[
-            (row, _open(row.purpose_sealed, FollowUp, "purpose_sealed"))
+            (row, _open(row.purpose_sealed, FollowUp, "purpose_sealed", case))
             for row in case.follow_ups.all()
         ],
         referrals=[
-            (row, _open(row.feedback_sealed, Referral, "feedback_sealed"))
+            (row, _open(row.feedback_sealed, Referral, "feedback_sealed", case))
             for row in case.referrals.select_related("to_provider")
         ],
         cash_referrals=_cash_referrals(case),
@@ -249,7 +249,7 @@ def incoming_referrals_for(user: User) -> list[IncomingReferral]:
             message=(
                 ""
                 if row.status == Referral.Status.REVOKED
-                else _open(row.message_sealed, Referral, "message_sealed")
+                else _open(row.message_sealed, Referral, "message_sealed", row.case)
             ),
             status=row.status,
             status_label=row.get_status_display(),

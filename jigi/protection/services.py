@@ -73,8 +73,10 @@ def sealed_field(model: type[Model], name: str) -> str:
     return f"{model._meta.label_lower}.{name}"
 
 
-def _seal(model: type[Model], name: str, text: str) -> str:
-    return crypto.seal(text.strip(), field=sealed_field(model, name))
+def _seal(model: type[Model], name: str, text: str, case: Case | str) -> str:
+    """``text`` sealed for this field of this case (``case``: the case or its code)."""
+    code = case if isinstance(case, str) else case.code
+    return crypto.seal(text.strip(), field=sealed_field(model, name), case=code)
 
 
 def _errors_or_raise(errors: dict[str, list[str]], message: str) -> None:
@@ -180,17 +182,18 @@ def open_case(*, actor: User, data: NewCase) -> Case:
     assert provider is not None  # noqa: S101 (checked above)
     assert provider.site_id is not None  # noqa: S101 (checked above)
     assert data.services_consent_on is not None  # noqa: S101 (checked above)
+    code = new_case_code()
     with transaction.atomic():
         case = Case.objects.create(
-            code=new_case_code(),
+            code=code,
             provider=provider,
             site_id=provider.site_id,
             assigned_worker=worker,
             survivor_sex=data.survivor_sex,
             survivor_birth_year=data.survivor_birth_year,
             risk_level=data.risk_level,
-            name_sealed=_seal(Case, "name_sealed", name),
-            contact_sealed=_seal(Case, "contact_sealed", contact),
+            name_sealed=_seal(Case, "name_sealed", name, code),
+            contact_sealed=_seal(Case, "contact_sealed", contact, code),
             opened_on=opened_on,
             handoff_ref=data.handoff_ref,
         )
@@ -265,8 +268,8 @@ def update_identity(*, actor: User, case: Case, name: str, contact: str, risk_le
     if errors:
         raise _refused(actor, case, "edit", InvalidInput(_("Dossier non modifié."), errors))
     with transaction.atomic():
-        case.name_sealed = _seal(Case, "name_sealed", name)
-        case.contact_sealed = _seal(Case, "contact_sealed", contact)
+        case.name_sealed = _seal(Case, "name_sealed", name, case)
+        case.contact_sealed = _seal(Case, "contact_sealed", contact, case)
         case.risk_level = risk_level
         case.save(update_fields=["name_sealed", "contact_sealed", "risk_level"])
         record(actor=actor, action="protection.edit_case", target=case,
@@ -337,7 +340,7 @@ def record_incident(*, actor: User, case: Case, data: NewIncident) -> Incident:
             gbv_type=result.gbv_type,
             decided_by=result.decided_by,
             contexts=list(result.contexts),
-            narrative_sealed=_seal(Incident, "narrative_sealed", narrative),
+            narrative_sealed=_seal(Incident, "narrative_sealed", narrative, case),
             recorded_by=actor,
         )
         record(
@@ -388,7 +391,7 @@ def give_consent(
     with transaction.atomic():
         consent = Consent.objects.create(
             case=case, purpose=purpose, service_type=service_type, given_on=given_on,
-            scope_note_sealed=_seal(Consent, "scope_note_sealed", scope_note[:200]),
+            scope_note_sealed=_seal(Consent, "scope_note_sealed", scope_note[:200], case),
             recorded_by=actor,
         )  # fmt: skip
         record(actor=actor, action="protection.give_consent", target=case,
@@ -476,7 +479,7 @@ def record_assessment(*, actor: User, case: Case, data: NewAssessment) -> Assess
             case=case, assessed_on=assessed_on, safety_needs=data.safety_needs,
             health_needs=data.health_needs, psychosocial_needs=data.psychosocial_needs,
             legal_needs=data.legal_needs, material_needs=data.material_needs,
-            risk_level=data.risk_level, notes_sealed=_seal(Assessment, "notes_sealed", notes),
+            risk_level=data.risk_level, notes_sealed=_seal(Assessment, "notes_sealed", notes, case),
             assessed_by=actor,
         )  # fmt: skip
         case.risk_level = data.risk_level
@@ -539,7 +542,7 @@ def submit_plan(*, actor: User, case: Case, kind: str, content: str) -> Plan:
         raise _refused(actor, case, "submit_plan", InvalidInput(_("Plan non soumis."), errors))
     with transaction.atomic():
         plan = Plan.objects.create(
-            case=case, kind=kind, content_sealed=_seal(Plan, "content_sealed", text),
+            case=case, kind=kind, content_sealed=_seal(Plan, "content_sealed", text, case),
             submitted_by=actor, submitted_at=timezone.now(),
         )  # fmt: skip
         record(actor=actor, action="protection.submit_plan", target=case, changes={"kind": kind})
@@ -578,7 +581,7 @@ def schedule_follow_up(*, actor: User, case: Case, due_on: date | None, purpose:
         follow_up = FollowUp.objects.create(
             case=case,
             due_on=due_on,
-            purpose_sealed=_seal(FollowUp, "purpose_sealed", text),
+            purpose_sealed=_seal(FollowUp, "purpose_sealed", text, case),
             created_by=actor,
         )
         record(actor=actor, action="protection.schedule_follow_up", target=case,
@@ -671,10 +674,10 @@ def refer(
             urgency=urgency,
             survivor_sex=case.survivor_sex,
             age_group=_case_age_group(case),
-            message_sealed=_seal(Referral, "message_sealed", text),
+            message_sealed=_seal(Referral, "message_sealed", text, case),
             consent=consent,
             override_reason_sealed=(
-                _seal(Referral, "override_reason_sealed", override) if consent is None else ""
+                _seal(Referral, "override_reason_sealed", override, case) if consent is None else ""
             ),
             created_by=actor,
             created_at=timezone.now(),
@@ -732,7 +735,9 @@ def respond_to_referral(
         referral.responded_by = actor
         referral.responded_at = timezone.now()
         if note.strip():
-            referral.feedback_sealed = _seal(Referral, "feedback_sealed", note[:TEXT_MAX])
+            referral.feedback_sealed = _seal(
+                Referral, "feedback_sealed", note[:TEXT_MAX], referral.case
+            )
         if not accept:
             referral.closed_at = referral.responded_at
         referral.save()
@@ -749,7 +754,9 @@ def complete_referral(*, actor: User, referral: Referral, feedback: str = "") ->
         referral.status = Referral.Status.COMPLETED
         referral.closed_at = timezone.now()
         if feedback.strip():
-            referral.feedback_sealed = _seal(Referral, "feedback_sealed", feedback[:TEXT_MAX])
+            referral.feedback_sealed = _seal(
+                Referral, "feedback_sealed", feedback[:TEXT_MAX], referral.case
+            )
         referral.save()
         record(actor=actor, action="protection.complete_referral", target=referral,
                target_label=f"referral:{referral.pk}", changes={"status": referral.status})  # fmt: skip
@@ -765,7 +772,9 @@ def revoke_referral(*, actor: User, referral: Referral, reason: str) -> Referral
         referral.closed_at = timezone.now()
         # The reason is the case worker's free text: sealed, the column keeps a code only.
         referral.revoked_reason = "case_worker"
-        referral.revoked_note_sealed = _seal(Referral, "revoked_note_sealed", reason[:TEXT_MAX])
+        referral.revoked_note_sealed = _seal(
+            Referral, "revoked_note_sealed", reason[:TEXT_MAX], referral.case
+        )
         referral.save()
         record(actor=actor, action="protection.revoke_referral", target=referral.case,
                changes={"referral": referral.pk})  # fmt: skip
@@ -904,12 +913,12 @@ def rotate_key(*, actor: User | None = None) -> dict[str, int]:
             purpose = sealed_field(model, name)
             changed = 0
             rows = model._default_manager.select_for_update().exclude(**{name: ""})
-            for row in rows.only("pk", name).iterator(chunk_size=500):
-                value = getattr(row, name)
+            code = "code" if model is Case else "case__code"
+            for pk, value, case_code in rows.values_list("pk", name, code).iterator(chunk_size=500):
                 if crypto.needs_reseal(value):
-                    clear = crypto.unseal(value, field=purpose)
-                    model._default_manager.filter(pk=row.pk).update(
-                        **{name: crypto.seal(clear, field=purpose)}
+                    clear = crypto.unseal(value, field=purpose, case=case_code)
+                    model._default_manager.filter(pk=pk).update(
+                        **{name: crypto.seal(clear, field=purpose, case=case_code)}
                     )
                     changed += 1
             counts[purpose] = changed

@@ -44,7 +44,7 @@ def test_name_contact_and_narrative_are_stored_only_encrypted(areas: None) -> No
     incident(kase, narrative="Agressée au marché de Médina Coura.")
     stored = raw("protection_case", "name_sealed") + raw("protection_case", "contact_sealed")
     stored += raw("protection_incident", "narrative_sealed")
-    assert all(value.startswith("v1.") for value in stored)
+    assert all(value.startswith("v2.") for value in stored)
     assert not any("Aminata" in v or "76000000" in v or "Médina" in v for v in stored)
     opened = selectors.case_file(kase.assigned_worker, kase.code)
     assert opened.name == "Aminata Coulibaly"
@@ -56,10 +56,40 @@ def test_name_contact_and_narrative_are_stored_only_encrypted(areas: None) -> No
 
 
 def test_a_sealed_value_moved_to_another_field_does_not_open(areas: None) -> None:
-    sealed = crypto.seal("secret", field="protection.case.name_sealed")
-    assert crypto.unseal(sealed, field="protection.case.name_sealed") == "secret"
+    sealed = crypto.seal("secret", field="protection.case.name_sealed", case="VB-1")
+    assert crypto.unseal(sealed, field="protection.case.name_sealed", case="VB-1") == "secret"
     with pytest.raises(crypto.SealError):
-        crypto.unseal(sealed, field="protection.incident.narrative_sealed")
+        crypto.unseal(sealed, field="protection.incident.narrative_sealed", case="VB-1")
+
+
+def test_a_narrative_copied_into_another_survivors_case_does_not_open(areas: None) -> None:
+    """Someone with write access to the database copies one survivor's sealed name and
+    narrative into another case they can open: the page shows an error, never the text."""
+    first = case(name="Aminata Coulibaly")
+    incident(first, narrative="Agressée au marché de Médina Coura.")
+    second = case(name="Fanta Diarra")
+    incident(second, narrative="Autre récit.")
+    Case.objects.filter(pk=second.pk).update(name_sealed=Case.objects.get(pk=first.pk).name_sealed)
+    Incident.objects.filter(case=second).update(
+        narrative_sealed=Incident.objects.get(case=first).narrative_sealed
+    )
+    with pytest.raises(crypto.SealError):
+        selectors.case_file(second.assigned_worker, second.code)
+    assert selectors.case_file(first.assigned_worker, first.code).name == "Aminata Coulibaly"
+
+
+def test_values_of_the_first_format_open_and_are_resealed_bound_to_their_case(
+    areas: None,
+) -> None:
+    kase = case()
+    legacy = crypto.seal("Awa Keïta", field="protection.case.name_sealed")  # before 2026-12-01
+    assert legacy.startswith("v1.")
+    Case.objects.filter(pk=kase.pk).update(name_sealed=legacy)
+    assert selectors.case_file(kase.assigned_worker, kase.code).name == "Awa Keïta"
+    assert services.rotate_key()["protection.case.name_sealed"] == 1
+    stored = raw("protection_case", "name_sealed")[0]
+    assert stored.startswith("v2.")
+    assert selectors.case_file(kase.assigned_worker, kase.code).name == "Awa Keïta"
 
 
 def test_rotate_key_reseals_everything_under_the_new_key(areas: None, settings: object) -> None:
