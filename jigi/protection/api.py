@@ -18,16 +18,36 @@ from jigi.accounts.roles import Perm
 from jigi.core.api import Pagination
 from jigi.protection import classifier, selectors, services, statistics
 from jigi.protection.access import case_or_404, require
-from jigi.protection.models import Case
+from jigi.protection.models import Case, Referral, ServiceDelivery
 from jigi.protection.schemas import (
+    AssessmentIn,
+    AssessmentOut,
     CaseDetailOut,
     CaseOut,
     ClosureIn,
+    ConsentEntryOut,
+    ConsentIn,
+    ConsentOut,
+    DecisionIn,
+    FollowUpDoneIn,
+    FollowUpEntryOut,
+    FollowUpIn,
+    FollowUpOut,
     IdentityIn,
     IncidentIn,
+    IncomingReferralOut,
+    PlanEntryOut,
+    PlanIn,
+    PlanOut,
+    ReferralAnswerIn,
+    ReferralCompletionIn,
     ReferralIn,
     ReferralOut,
+    RevocationIn,
+    ServiceDeliveryIn,
+    ServiceDeliveryOut,
     StatisticsOut,
+    WithdrawalOut,
 )
 
 router = Router(tags=["protection"])
@@ -125,12 +145,13 @@ def refer(request: HttpRequest, code: str, payload: ReferralIn) -> Status[dict[s
     user = _anyone(request)
     case = case_or_404(user, code, action="refer")
     referral = services.refer(actor=user, case=case, **payload.dict())
-    return Status(
-        201,
-        {"id": referral.pk, "to_provider": referral.to_provider_id,
-         "service_type": referral.service_type, "status": referral.status,
-         "is_override": referral.is_override, "created_at": referral.created_at},
-    )  # fmt: skip
+    return Status(201, _referral(referral))
+
+
+def _referral(referral: Referral) -> dict[str, Any]:
+    return {"id": referral.pk, "to_provider": referral.to_provider_id,
+            "service_type": referral.service_type, "status": referral.status,
+            "is_override": referral.is_override, "created_at": referral.created_at}  # fmt: skip
 
 
 @router.post("/protection/cases/{code}/closure", response=CaseOut)
@@ -139,6 +160,167 @@ def request_closure(request: HttpRequest, code: str, payload: ClosureIn) -> Case
     user = _anyone(request)
     case = case_or_404(user, code, action="request_closure")
     return services.request_closure(actor=user, case=case, **payload.dict())
+
+
+@router.post("/protection/cases/{code}/closure/decision", response=CaseOut)
+def decide_closure(request: HttpRequest, code: str, payload: DecisionIn) -> Case:
+    """A supervisor of the site closes the case as requested, or sends it back open."""
+    user = _anyone(request)
+    case = case_or_404(user, code, action="decide_closure")
+    return services.decide_closure(actor=user, case=case, approve=payload.approve)
+
+
+@router.post("/protection/cases/{code}/reopening", response=CaseOut)
+def reopen_case(request: HttpRequest, code: str) -> Case:
+    """Open a closed case again (the survivor came back); its history stays."""
+    user = _anyone(request)
+    case = case_or_404(user, code, action="reopen")
+    return services.reopen_case(actor=user, case=case)
+
+
+# Consent ----------------------------------------------------------------------------------
+
+
+@router.get("/protection/cases/{code}/consents", response=list[ConsentEntryOut])
+@paginate(Pagination)
+def list_consents(request: HttpRequest, code: str) -> list[selectors.ConsentEntry]:
+    """The consent ledger, standing and withdrawn, with scope notes (audit-logged)."""
+    return selectors.consent_ledger_for(_anyone(request), code)
+
+
+@router.post("/protection/cases/{code}/consents", response={201: ConsentOut})
+def give_consent(request: HttpRequest, code: str, payload: ConsentIn) -> Status[Any]:
+    """Record the survivor's consent for one purpose (a referral consent names its type)."""
+    user = _anyone(request)
+    case = case_or_404(user, code, action="give_consent")
+    return Status(201, services.give_consent(actor=user, case=case, **payload.dict()))
+
+
+@router.post("/protection/cases/{code}/consents/{consent_id}/withdrawal", response=WithdrawalOut)
+def withdraw_consent(request: HttpRequest, code: str, consent_id: int) -> dict[str, Any]:
+    """Withdraw a consent, at once: the open referrals it covered are revoked (counted)."""
+    user = _anyone(request)
+    case = case_or_404(user, code, action="withdraw_consent")
+    done = services.withdraw_consent(actor=user, consent=selectors.consent_of(case, consent_id))
+    return {"consent": done.consent, "revoked_referrals": done.revoked_referrals}
+
+
+# Assessment, services, plans, follow-ups -----------------------------------------------------
+
+
+@router.post("/protection/cases/{code}/assessments", response={201: AssessmentOut})
+def record_assessment(request: HttpRequest, code: str, payload: AssessmentIn) -> Status[Any]:
+    """Record an assessment of needs; the case takes its risk level."""
+    user = _anyone(request)
+    case = case_or_404(user, code, action="assess")
+    data = services.NewAssessment(**payload.dict())
+    return Status(201, services.record_assessment(actor=user, case=case, data=data))
+
+
+@router.get("/protection/cases/{code}/services", response=list[ServiceDeliveryOut])
+@paginate(Pagination)
+def list_services(request: HttpRequest, code: str) -> QuerySet[ServiceDelivery]:
+    """The services delivered to the survivor, latest first (audit-logged)."""
+    return selectors.service_deliveries_for(_anyone(request), code)
+
+
+@router.post("/protection/cases/{code}/services", response={201: ServiceDeliveryOut})
+def record_service(request: HttpRequest, code: str, payload: ServiceDeliveryIn) -> Status[Any]:
+    """Record a service delivered (medical, psychosocial, legal, safety, kits …)."""
+    user = _anyone(request)
+    case = case_or_404(user, code, action="record_service")
+    return Status(201, services.record_service(actor=user, case=case, **payload.dict()))
+
+
+@router.get("/protection/cases/{code}/plans", response=list[PlanEntryOut])
+@paginate(Pagination)
+def list_plans(request: HttpRequest, code: str) -> list[selectors.PlanEntry]:
+    """The case and safety plans, latest first, with their content (audit-logged)."""
+    return selectors.plans_for(_anyone(request), code)
+
+
+@router.post("/protection/cases/{code}/plans", response={201: PlanOut})
+def submit_plan(request: HttpRequest, code: str, payload: PlanIn) -> Status[Any]:
+    """Submit a case plan or a safety plan for a supervisor's approval."""
+    user = _anyone(request)
+    case = case_or_404(user, code, action="submit_plan")
+    return Status(201, services.submit_plan(actor=user, case=case, **payload.dict()))
+
+
+@router.post("/protection/cases/{code}/plans/{plan_id}/decision", response=PlanOut)
+def decide_plan(request: HttpRequest, code: str, plan_id: int, payload: DecisionIn) -> Any:
+    """A supervisor of the site approves a submitted plan or sends it back."""
+    user = _anyone(request)
+    case = case_or_404(user, code, action="decide_plan")
+    plan = selectors.plan_of(case, plan_id)
+    return services.decide_plan(actor=user, plan=plan, approve=payload.approve)
+
+
+@router.get("/protection/cases/{code}/follow-ups", response=list[FollowUpEntryOut])
+@paginate(Pagination)
+def list_follow_ups(request: HttpRequest, code: str) -> list[selectors.FollowUpEntry]:
+    """The follow-ups by due date, each flagged when overdue (audit-logged)."""
+    return selectors.follow_ups_for(_anyone(request), code)
+
+
+@router.post("/protection/cases/{code}/follow-ups", response={201: FollowUpOut})
+def schedule_follow_up(request: HttpRequest, code: str, payload: FollowUpIn) -> Status[Any]:
+    user = _anyone(request)
+    case = case_or_404(user, code, action="schedule_follow_up")
+    return Status(201, services.schedule_follow_up(actor=user, case=case, **payload.dict()))
+
+
+@router.post("/protection/cases/{code}/follow-ups/{follow_up_id}/completion", response=FollowUpOut)
+def complete_follow_up(
+    request: HttpRequest, code: str, follow_up_id: int, payload: FollowUpDoneIn
+) -> Any:
+    user = _anyone(request)
+    case = case_or_404(user, code, action="complete_follow_up")
+    follow_up = selectors.follow_up_of(case, follow_up_id)
+    return services.complete_follow_up(actor=user, follow_up=follow_up, done_on=payload.done_on)
+
+
+# Referrals --------------------------------------------------------------------------------
+
+
+@router.post("/protection/cases/{code}/referrals/{referral_id}/revocation", response=ReferralOut)
+def revoke_referral(
+    request: HttpRequest, code: str, referral_id: int, payload: RevocationIn
+) -> dict[str, Any]:
+    """The case side withdraws a referral still pending or accepted."""
+    user = _anyone(request)
+    case = case_or_404(user, code, action="revoke_referral")
+    referral = selectors.referral_of(case, referral_id)
+    return _referral(services.revoke_referral(actor=user, referral=referral, reason=payload.reason))
+
+
+@router.get("/protection/referrals", response=list[IncomingReferralOut])
+@paginate(Pagination)
+def incoming_referrals(request: HttpRequest) -> list[selectors.IncomingReferral]:
+    """Referrals sent to your providers, newest first: the referral's own fields, not the
+    case (service type, urgency and sex as labels). The reading is audit-logged."""
+    return selectors.incoming_referrals_for(_user(request))
+
+
+@router.post("/protection/referrals/{referral_id}/response", response=ReferralOut)
+def respond_to_referral(
+    request: HttpRequest, referral_id: int, payload: ReferralAnswerIn
+) -> dict[str, Any]:
+    """The receiving provider accepts or declines (for a provider without Jigi staff, the
+    referring case's worker records its answer); anyone else: 404."""
+    user = _anyone(request)
+    referral = selectors.referral_to_answer(user, referral_id)
+    return _referral(services.respond_to_referral(actor=user, referral=referral, **payload.dict()))
+
+
+@router.post("/protection/referrals/{referral_id}/completion", response=ReferralOut)
+def complete_referral(
+    request: HttpRequest, referral_id: int, payload: ReferralCompletionIn
+) -> dict[str, Any]:
+    """The receiving provider reports the service given, with feedback for the case."""
+    user = _anyone(request)
+    referral = selectors.referral_to_answer(user, referral_id)
+    return _referral(services.complete_referral(actor=user, referral=referral, **payload.dict()))
 
 
 @router.get("/protection/statistics", response=StatisticsOut)

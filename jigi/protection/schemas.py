@@ -111,3 +111,155 @@ class StatisticsOut(Schema):
     row_totals: list[int | None]
     column_totals: list[int | None]
     total: int | None
+
+
+class ConsentIn(Schema):
+    purpose: str = Field(..., description="services, referral or statistics")
+    service_type: str = Field("", description="for a referral consent: the service type")
+    given_on: date
+    scope_note: str = Field("", description="what the survivor limited it to (sealed)")
+
+
+class ConsentEntryOut(Schema):
+    """A line of the consent ledger: given on a date, recorded by a user, maybe withdrawn."""
+
+    id: int
+    purpose: str
+    service_type: str
+    given_on: date
+    recorded_by: str
+    recorded_at: datetime
+    scope_note: str
+    withdrawn_at: datetime | None
+    withdrawn_by: str | None
+
+
+class WithdrawalOut(Schema):
+    consent: ConsentOut
+    revoked_referrals: int = Field(
+        ..., description="open referrals (and priority cash referrals) revoked with it"
+    )
+
+
+class AssessmentIn(Schema):
+    risk_level: str
+    assessed_on: date | None = Field(None, description="today when left out")
+    safety_needs: bool = False
+    health_needs: bool = False
+    psychosocial_needs: bool = False
+    legal_needs: bool = False
+    material_needs: bool = False
+    notes: str = Field("", description="sealed")
+
+
+class AssessmentOut(Schema):
+    id: int
+    assessed_on: date
+    risk_level: str
+    safety_needs: bool
+    health_needs: bool
+    psychosocial_needs: bool
+    legal_needs: bool
+    material_needs: bool
+
+
+class ServiceDeliveryIn(Schema):
+    kind: str = Field(..., description="the service kind, e.g. medical, dignity_kit")
+    provider_id: int
+    started_on: date
+    ended_on: date | None = None
+    outcome: str = Field(..., description="ongoing, provided, declined or unavailable")
+
+
+class ServiceDeliveryOut(Schema):
+    id: int
+    kind: str
+    provider_id: int
+    provider: str
+    started_on: date
+    ended_on: date | None
+    outcome: str
+
+    @staticmethod
+    def resolve_provider(obj: Any) -> str:
+        return str(obj.provider.name)
+
+
+class PlanIn(Schema):
+    kind: str = Field(..., description="case or safety")
+    content: str = Field(..., description="sealed")
+
+
+class PlanOut(Schema):
+    id: int
+    kind: str
+    status: str
+    submitted_at: datetime
+    decided_at: datetime | None
+
+
+class PlanEntryOut(Schema):
+    id: int
+    kind: str
+    status: str
+    content: str
+    submitted_by: str
+    submitted_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+class DecisionIn(Schema):
+    approve: bool = Field(..., description="true approves; false sends it back")
+
+
+class FollowUpIn(Schema):
+    due_on: date
+    purpose: str = Field(..., description="sealed")
+
+
+class FollowUpOut(Schema):
+    id: int
+    due_on: date
+    done_on: date | None
+
+
+class FollowUpEntryOut(Schema):
+    id: int
+    due_on: date
+    purpose: str
+    done_on: date | None
+    done_by: str | None
+    is_overdue: bool
+
+
+class FollowUpDoneIn(Schema):
+    done_on: date | None = Field(None, description="today when left out")
+
+
+class ReferralAnswerIn(Schema):
+    accept: bool
+    note: str = Field("", description="goes back to the referring case, sealed")
+
+
+class ReferralCompletionIn(Schema):
+    feedback: str = Field("", description="the service given, sealed")
+
+
+class RevocationIn(Schema):
+    reason: str = Field("", description="the case worker's words, sealed")
+
+
+class IncomingReferralOut(Schema):
+    """What the receiving provider is told: the referral's own fields, nothing of the case."""
+
+    id: int
+    survivor_code: str
+    service_type: str
+    urgency: str
+    survivor_sex: str
+    age_group: str
+    message: str
+    status: str
+    from_provider: str
+    created_at: datetime

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
@@ -26,6 +26,7 @@ from jigi.protection.access import (
     is_supervisor_of,
     openable_cases,
     receivable_referrals,
+    refuse,
     require,
     staff_providers,
 )
@@ -39,6 +40,7 @@ from jigi.protection.models import (
     Plan,
     Provider,
     Referral,
+    ServiceDelivery,
     ServiceType,
 )
 from jigi.protection.services import handoff_areas, sealed_field
@@ -315,3 +317,142 @@ def my_providers(user: User) -> QuerySet[Provider]:
 
 def standing_consents(case: Case) -> QuerySet[Consent]:
     return case.consents.filter(withdrawn_at__isnull=True)
+
+
+# The case's ledgers, one part at a time (for the API) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsentEntry:
+    """One line of the consent ledger, its scope note opened."""
+
+    id: int
+    purpose: str
+    service_type: str
+    given_on: date
+    recorded_by: str
+    recorded_at: datetime
+    scope_note: str
+    withdrawn_at: datetime | None
+    withdrawn_by: str | None
+
+
+def consent_ledger_for(user: User, code: str) -> list[ConsentEntry]:
+    """Every consent of the case, standing and withdrawn; the reading is logged."""
+    case = get_case_for(user, code, fields=("consents", "consents.scope_note"))
+    return [
+        ConsentEntry(
+            id=row.pk,
+            purpose=row.purpose,
+            service_type=row.service_type,
+            given_on=row.given_on,
+            recorded_by=row.recorded_by.get_username(),
+            recorded_at=row.recorded_at,
+            scope_note=_open(row.scope_note_sealed, Consent, "scope_note_sealed"),
+            withdrawn_at=row.withdrawn_at,
+            withdrawn_by=row.withdrawn_by.get_username() if row.withdrawn_by else None,
+        )
+        for row in case.consents.select_related("recorded_by", "withdrawn_by")
+    ]
+
+
+def service_deliveries_for(user: User, code: str) -> QuerySet[ServiceDelivery]:
+    """The services delivered to the survivor, latest first; the reading is logged."""
+    case = get_case_for(user, code, fields=("services",))
+    return case.services.select_related("provider", "recorded_by")
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    id: int
+    kind: str
+    status: str
+    content: str
+    submitted_by: str
+    submitted_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+def plans_for(user: User, code: str) -> list[PlanEntry]:
+    """The case's plans, latest first, their content opened; the reading is logged."""
+    case = get_case_for(user, code, fields=("plans.content",))
+    return [
+        PlanEntry(
+            id=plan.pk,
+            kind=plan.kind,
+            status=plan.status,
+            content=_open(plan.content_sealed, Plan, "content_sealed"),
+            submitted_by=plan.submitted_by.get_username(),
+            submitted_at=plan.submitted_at,
+            decided_by=plan.decided_by.get_username() if plan.decided_by else None,
+            decided_at=plan.decided_at,
+        )
+        for plan in case.plans.select_related("submitted_by", "decided_by")
+    ]
+
+
+@dataclass(frozen=True)
+class FollowUpEntry:
+    id: int
+    due_on: date
+    purpose: str
+    done_on: date | None
+    done_by: str | None
+    is_overdue: bool
+
+
+def follow_ups_for(user: User, code: str, today: date | None = None) -> list[FollowUpEntry]:
+    """The case's follow-ups by due date, their purpose opened; overdue: past due, not done,
+    on a case not closed (as the case list counts them). The reading is logged."""
+    case = get_case_for(user, code, fields=("follow_ups.purpose",))
+    day = today or timezone.localdate()
+    return [
+        FollowUpEntry(
+            id=row.pk,
+            due_on=row.due_on,
+            purpose=_open(row.purpose_sealed, FollowUp, "purpose_sealed"),
+            done_on=row.done_on,
+            done_by=row.done_by.get_username() if row.done_by else None,
+            is_overdue=row.done_on is None and row.due_on < day and case.is_open,
+        )
+        for row in case.follow_ups.select_related("done_by")
+    ]
+
+
+def _row_of(case: Case, rows: QuerySet[Any], row_id: int, noun: str) -> Any:
+    row = rows.filter(case=case, pk=row_id).first()
+    if row is None:
+        raise NotFound(noun)
+    return row
+
+
+def consent_of(case: Case, consent_id: int) -> Consent:
+    """One consent of a case already opened (`case_or_404`)."""
+    found: Consent = _row_of(case, Consent.objects.all(), consent_id, "consentement")
+    return found
+
+
+def plan_of(case: Case, plan_id: int) -> Plan:
+    found: Plan = _row_of(case, Plan.objects.all(), plan_id, "plan")
+    return found
+
+
+def follow_up_of(case: Case, follow_up_id: int) -> FollowUp:
+    found: FollowUp = _row_of(case, FollowUp.objects.all(), follow_up_id, "suivi")
+    return found
+
+
+def referral_of(case: Case, referral_id: int) -> Referral:
+    found: Referral = _row_of(case, Referral.objects.all(), referral_id, "orientation")
+    return found
+
+
+def referral_to_answer(user: User, referral_id: int) -> Referral:
+    """A referral by id, for the receiver's services, which decide who may answer it and log
+    a refusal; an unknown id is refused and logged alike, so ids cannot be probed."""
+    referral = Referral.objects.select_related("case", "to_provider").filter(pk=referral_id).first()
+    if referral is None:
+        refuse(user, action="answer_referral", code=f"referral:{referral_id}", reason="missing")
+        raise NotFound("orientation")
+    return referral
