@@ -348,7 +348,7 @@ def consent_ledger_for(user: User, code: str) -> list[ConsentEntry]:
             given_on=row.given_on,
             recorded_by=row.recorded_by.get_username(),
             recorded_at=row.recorded_at,
-            scope_note=_open(row.scope_note_sealed, Consent, "scope_note_sealed"),
+            scope_note=_open(row.scope_note_sealed, Consent, "scope_note_sealed", case),
             withdrawn_at=row.withdrawn_at,
             withdrawn_by=row.withdrawn_by.get_username() if row.withdrawn_by else None,
         )
@@ -382,7 +382,7 @@ def plans_for(user: User, code: str) -> list[PlanEntry]:
             id=plan.pk,
             kind=plan.kind,
             status=plan.status,
-            content=_open(plan.content_sealed, Plan, "content_sealed"),
+            content=_open(plan.content_sealed, Plan, "content_sealed", case),
             submitted_by=plan.submitted_by.get_username(),
             submitted_at=plan.submitted_at,
             decided_by=plan.decided_by.get_username() if plan.decided_by else None,
@@ -411,7 +411,7 @@ def follow_ups_for(user: User, code: str, today: date | None = None) -> list[Fol
         FollowUpEntry(
             id=row.pk,
             due_on=row.due_on,
-            purpose=_open(row.purpose_sealed, FollowUp, "purpose_sealed"),
+            purpose=_open(row.purpose_sealed, FollowUp, "purpose_sealed", case),
             done_on=row.done_on,
             done_by=row.done_by.get_username() if row.done_by else None,
             is_overdue=row.done_on is None and row.due_on < day and case.is_open,
