@@ -557,6 +557,10 @@ def decide_plan(*, actor: User, plan: Plan, approve: bool) -> Plan:
         raise Forbidden(_("Seul·e un·e superviseur·e du site approuve les plans."))
     if plan.status != Plan.Status.SUBMITTED:
         raise InvalidInput(_("Ce plan a déjà été traité."))
+    if plan.submitted_by_id == actor.pk:  # four eyes: the author does not approve
+        raise _refused(actor, case, "decide_plan", InvalidInput(
+            _("Vous avez soumis ce plan : un·e autre superviseur·e du site le décide."),
+        ))  # fmt: skip
     with transaction.atomic():
         plan.status = Plan.Status.APPROVED if approve else Plan.Status.RETURNED
         plan.decided_by = actor
@@ -595,10 +599,15 @@ def complete_follow_up(
     case = follow_up.case
     _act_on(actor, case, action="complete_follow_up")
     done = done_on or timezone.localdate()
-    if done > timezone.localdate():
-        raise InvalidInput(
-            _("La date ne peut pas être dans le futur."), {"done_on": [_("Date invalide.")]}
-        )
+    errors: dict[str, list[str]] = {}
+    if follow_up.done_on is not None:
+        errors["follow_up"] = [_("Ce suivi est déjà fait (le %(date)s).")
+                               % {"date": f"{follow_up.done_on:%d/%m/%Y}"}]  # fmt: skip
+    elif done > timezone.localdate():
+        errors["done_on"] = [_("La date ne peut pas être dans le futur.")]
+    if errors:
+        raise _refused(actor, case, "complete_follow_up",
+                       InvalidInput(_("Suivi non enregistré."), errors))  # fmt: skip
     with transaction.atomic():
         follow_up.done_on = done
         follow_up.done_by = actor
@@ -869,6 +878,10 @@ def decide_closure(*, actor: User, case: Case, approve: bool) -> Case:
         raise Forbidden(_("Seul·e un·e superviseur·e du site approuve une clôture."))
     if case.status != Case.Status.CLOSURE_REQUESTED:
         raise InvalidInput(_("Aucune clôture n'est demandée pour ce dossier."))
+    if case.closure_requested_by_id == actor.pk:  # four eyes: who asks does not approve
+        raise _refused(actor, case, "decide_closure", InvalidInput(
+            _("Vous avez demandé cette clôture : un·e autre superviseur·e du site la décide."),
+        ))  # fmt: skip
     with transaction.atomic():
         if approve:
             case.status = Case.Status.CLOSED

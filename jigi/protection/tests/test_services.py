@@ -215,6 +215,42 @@ def test_plans_and_closure_need_a_supervisor_of_the_site(areas: None) -> None:
     assert (kase.status, kase.reopened_times) == (Case.Status.OPEN, 1)
 
 
+def test_who_submits_a_plan_or_asks_for_closure_does_not_approve_it(areas: None) -> None:
+    boss = supervisor()
+    kase = case(boss)  # a supervisor doing case work: another supervisor must decide
+    plan = services.submit_plan(actor=boss, case=kase, kind="case",
+                                content="Accompagnement psychosocial hebdomadaire.")  # fmt: skip
+    with pytest.raises(InvalidInput):
+        services.decide_plan(actor=boss, plan=plan, approve=True)
+    plan.refresh_from_db()
+    assert plan.status == Plan.Status.SUBMITTED
+    assert AuditEntry.objects.filter(action="protection.refused", actor=boss).exists()
+    other = supervisor("vbg.superviseure2")
+    assert services.decide_plan(actor=other, plan=plan, approve=True).status == Plan.Status.APPROVED
+    services.request_closure(actor=boss, case=kase, reason="needs_met",
+                             checklist=list(services.CLOSURE_CHECKLIST))  # fmt: skip
+    with pytest.raises(InvalidInput):
+        services.decide_closure(actor=boss, case=kase, approve=True)
+    kase.refresh_from_db()
+    assert kase.status == Case.Status.CLOSURE_REQUESTED
+    services.decide_closure(actor=other, case=kase, approve=True)
+    assert kase.status == Case.Status.CLOSED
+
+
+def test_a_follow_up_is_done_once(areas: None) -> None:
+    kase = case()
+    me = kase.assigned_worker
+    follow_up = services.schedule_follow_up(actor=me, case=kase, due_on=timezone.localdate(),
+                                            purpose="Appel de suivi")  # fmt: skip
+    yesterday = timezone.localdate() - timedelta(days=1)
+    services.complete_follow_up(actor=me, follow_up=follow_up, done_on=yesterday)
+    with pytest.raises(InvalidInput) as error:
+        services.complete_follow_up(actor=me, follow_up=follow_up)
+    assert "follow_up" in error.value.errors
+    follow_up.refresh_from_db()
+    assert follow_up.done_on == yesterday
+
+
 def test_closure_is_refused_while_a_referral_is_open(areas: None) -> None:
     kase = case()
     referral_consent(kase)
