@@ -96,15 +96,31 @@ def _refused(actor: User, case: Case, action: str, error: InvalidInput) -> Inval
     return error
 
 
-def _text(value: str, name: str, errors: dict[str, list[str]], *, required: bool = False) -> str:
+def _text(
+    value: str,
+    name: str,
+    errors: dict[str, list[str]],
+    *,
+    required: bool = False,
+    limit: int = TEXT_MAX,
+) -> str:
+    """The text stripped; a missing or too long one is an error (never cut short)."""
     text = (value or "").strip()
     if required and not text:
         errors.setdefault(name, []).append(str(REQUIRED))
-    if len(text) > TEXT_MAX:
+    if len(text) > limit:
         errors.setdefault(name, []).append(
-            _("Texte trop long (%(max)s caractères au plus).") % {"max": TEXT_MAX}
+            _("Texte trop long (%(max)s caractères au plus).") % {"max": limit}
         )
     return text
+
+
+def _long_text_or_raise(actor: User, case: Case, action: str, **texts: str) -> None:
+    errors: dict[str, list[str]] = {}
+    for name, value in texts.items():
+        _text(value, name, errors)
+    if errors:
+        raise _refused(actor, case, action, InvalidInput(_("Rien n'a été enregistré."), errors))
 
 
 # Cases -------------------------------------------------------------------------------------
@@ -382,6 +398,7 @@ def give_consent(
         errors["given_on"] = [str(REQUIRED)]
     elif given_on > timezone.localdate():
         errors["given_on"] = [_("La date ne peut pas être dans le futur.")]
+    scope_note = _text(scope_note, "scope_note", errors, limit=200)
     if not errors and standing_consent(case, purpose, service_type) is not None:
         errors["purpose"] = [_("Ce consentement est déjà enregistré.")]
     if errors:
@@ -391,7 +408,7 @@ def give_consent(
     with transaction.atomic():
         consent = Consent.objects.create(
             case=case, purpose=purpose, service_type=service_type, given_on=given_on,
-            scope_note_sealed=_seal(Consent, "scope_note_sealed", scope_note[:200], case),
+            scope_note_sealed=_seal(Consent, "scope_note_sealed", scope_note, case),
             recorded_by=actor,
         )  # fmt: skip
         record(actor=actor, action="protection.give_consent", target=case,
@@ -576,7 +593,7 @@ def schedule_follow_up(*, actor: User, case: Case, due_on: date | None, purpose:
     errors: dict[str, list[str]] = {}
     if due_on is None:
         errors["due_on"] = [str(REQUIRED)]
-    text = _text(purpose, "purpose", errors, required=True)[:120]
+    text = _text(purpose, "purpose", errors, required=True, limit=120)
     if errors:
         raise _refused(actor, case, "schedule_follow_up",
                        InvalidInput(_("Suivi non planifié."), errors))  # fmt: skip
@@ -726,10 +743,11 @@ REFERRAL_TRANSITIONS: dict[str, frozenset[str]] = {
 
 def _move(referral: Referral, to: str) -> None:
     if to not in REFERRAL_TRANSITIONS[referral.status]:
-        raise InvalidInput(
-            _("Une orientation « %(status)s » ne peut pas passer à « %(to)s ».")
-            % {"status": referral.get_status_display(), "to": Referral.Status(to).label}
-        )
+        message = _("Une orientation « %(status)s » ne peut pas passer à « %(to)s ».") % {
+            "status": referral.get_status_display(),
+            "to": Referral.Status(to).label,
+        }
+        raise InvalidInput(message, {"status": [message]})
 
 
 def respond_to_referral(
@@ -739,14 +757,13 @@ def respond_to_referral(
     _receiver(actor, referral, "respond_referral")
     to = Referral.Status.ACCEPTED if accept else Referral.Status.DECLINED
     _move(referral, to)
+    _long_text_or_raise(actor, referral.case, "respond_referral", note=note)
     with transaction.atomic():
         referral.status = to
         referral.responded_by = actor
         referral.responded_at = timezone.now()
         if note.strip():
-            referral.feedback_sealed = _seal(
-                Referral, "feedback_sealed", note[:TEXT_MAX], referral.case
-            )
+            referral.feedback_sealed = _seal(Referral, "feedback_sealed", note, referral.case)
         if not accept:
             referral.closed_at = referral.responded_at
         referral.save()
@@ -759,13 +776,12 @@ def complete_referral(*, actor: User, referral: Referral, feedback: str = "") ->
     """The receiving provider reports the service given: completed, with feedback."""
     _receiver(actor, referral, "complete_referral")
     _move(referral, Referral.Status.COMPLETED)
+    _long_text_or_raise(actor, referral.case, "complete_referral", feedback=feedback)
     with transaction.atomic():
         referral.status = Referral.Status.COMPLETED
         referral.closed_at = timezone.now()
         if feedback.strip():
-            referral.feedback_sealed = _seal(
-                Referral, "feedback_sealed", feedback[:TEXT_MAX], referral.case
-            )
+            referral.feedback_sealed = _seal(Referral, "feedback_sealed", feedback, referral.case)
         referral.save()
         record(actor=actor, action="protection.complete_referral", target=referral,
                target_label=f"referral:{referral.pk}", changes={"status": referral.status})  # fmt: skip
@@ -776,14 +792,13 @@ def revoke_referral(*, actor: User, referral: Referral, reason: str) -> Referral
     """The case side withdraws a referral still pending or accepted."""
     _act_on(actor, referral.case, action="revoke_referral")
     _move(referral, Referral.Status.REVOKED)
+    _long_text_or_raise(actor, referral.case, "revoke_referral", reason=reason)
     with transaction.atomic():
         referral.status = Referral.Status.REVOKED
         referral.closed_at = timezone.now()
         # The reason is the case worker's free text: sealed, the column keeps a code only.
         referral.revoked_reason = "case_worker"
-        referral.revoked_note_sealed = _seal(
-            Referral, "revoked_note_sealed", reason[:TEXT_MAX], referral.case
-        )
+        referral.revoked_note_sealed = _seal(Referral, "revoked_note_sealed", reason, referral.case)
         referral.save()
         record(actor=actor, action="protection.revoke_referral", target=referral.case,
                changes={"referral": referral.pk})  # fmt: skip

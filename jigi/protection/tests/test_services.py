@@ -367,3 +367,18 @@ def test_cash_referral_needs_livelihoods_consent_and_the_case_sees_its_outcome(
     priority = PriorityReferral.objects.get(pk=cash.priority_referral_id)
     programmes.settle_priority_referral(actor=officer, referral=priority, status="enrolled")
     assert selectors.case_file(kase.assigned_worker, kase.code).cash_referrals[0][1] == "Inscrit"
+
+
+def test_too_long_texts_are_refused_not_cut_short(areas: None) -> None:
+    kase = case()
+    me = kase.assigned_worker
+    with pytest.raises(InvalidInput) as error:
+        services.schedule_follow_up(actor=me, case=kase, due_on=timezone.localdate(),
+                                    purpose="x" * 121)  # fmt: skip
+    assert "purpose" in error.value.errors
+    with pytest.raises(InvalidInput) as error:
+        services.give_consent(actor=me, case=kase, purpose="referral", service_type="legal",
+                              given_on=timezone.localdate(), scope_note="y" * 201)  # fmt: skip
+    assert "scope_note" in error.value.errors
+    assert not kase.follow_ups.exists()
+    assert not kase.consents.filter(service_type="legal").exists()
