@@ -54,6 +54,9 @@ NAVIGATION = (
     NavItem(
         _("Statistiques VBG"), "protection:statistics", Perm.PROTECTION_STATISTICS, _("Protection")
     ),
+    NavItem(
+        _("Journal d'accès VBG"), "protection:audit", Perm.PROTECTION_SUPERVISE, _("Protection")
+    ),
     NavItem(_("Zones administratives"), "core:areas", Perm.REFERENCE_VIEW, _("Référentiel")),
     NavItem(_("Sites"), "core:sites", Perm.REFERENCE_VIEW, _("Référentiel")),
     NavItem(_("Organisations"), "core:organisations", Perm.REFERENCE_VIEW, _("Référentiel")),

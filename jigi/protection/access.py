@@ -1,6 +1,7 @@
 """Who may open which case: the assigned case worker, and the GBV supervisors of the case's
 site. Scope (national, areas) opens nothing here: an administrator with national scope sees no
-case. Refusals are audit-logged and answer "not found", so a code cannot be probed."""
+case. Refusals are audit-logged and answer "not found", so a code cannot be probed. Who opened a
+case is for the site's supervisors alone to read (its access history, the site audit)."""
 
 from __future__ import annotations
 
@@ -60,6 +61,32 @@ def case_or_404(user: User, code: str, *, action: str) -> Case:
         if user.is_authenticated:
             refuse(user, action=action, code=code, reason="not_allowed_or_missing")
         raise NotFound(_("dossier"))
+    return case
+
+
+def audited_sites(user: User) -> list[int]:
+    """The sites whose protection audit the user may read: a supervisor's own sites (an
+    administrator's national scope reads none). NotFound otherwise, and the attempt is logged."""
+    sites = user.scope_site_ids() if has_perm(user, Perm.PROTECTION_SUPERVISE) else []
+    if not sites:
+        if user.is_authenticated:
+            refuse(user, action="audit", code="audit", reason="not_supervisor")
+        raise NotFound(_("page"))
+    return sites
+
+
+def require_case_audit(user: User, case: Case) -> None:
+    """Only a supervisor of the case's site reads its access history: its assigned case worker
+    may open the case, not read who else did. NotFound otherwise, and the attempt is logged."""
+    if not is_supervisor_of(user, case):
+        refuse(user, action="audit", code=case.code, reason="not_supervisor")
+        raise NotFound(_("dossier"))
+
+
+def audited_case_or_404(user: User, code: str) -> Case:
+    """The case whose access history the user asks for (NotFound, logged, as for opening it)."""
+    case = case_or_404(user, code, action="audit")
+    require_case_audit(user, case)
     return case
 
 

@@ -212,3 +212,12 @@ class CashReferralForm(forms.Form):
     def __init__(self, *args: Any, programmes: list[tuple[str, str]] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["programme"].choices = _blank(programmes or [])  # type: ignore[attr-defined]
+
+
+class AuditFilterForm(forms.Form):
+    """The site audit's filters; a value that does not parse is named and left out."""
+
+    case = forms.CharField(label=_("Code du dossier"), max_length=40, required=False)
+    user = forms.CharField(label=_("Utilisateur·rice"), max_length=150, required=False)
+    since = forms.DateField(label=_("Du"), widget=DATE_INPUT, required=False)
+    until = forms.DateField(label=_("Au"), widget=DATE_INPUT, required=False)

@@ -1,33 +1,43 @@
 """Reads of the protection app. Lists carry codes and statuses only; opening a case goes
 through `get_case_for`, which answers "not found" to anyone but the assigned case worker and
 the site's supervisors and audit-logs each opening with the fields read; the sealed fields are
-opened only by `case_file`, which logs them."""
+opened only by `case_file`, which logs them. The audit entries about a site's cases (who opened
+what, refused attempts included) are read back by its supervisors only, and reading them is
+logged in turn; they name codes, people and fields, never a sealed value."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, Count, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat, Upper
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from jigi.accounts.models import User
 from jigi.accounts.roles import Perm, Role
+from jigi.audit.models import AuditEntry
 from jigi.audit.services import record
 from jigi.core import handoffs
 from jigi.core.errors import NotFound
 from jigi.programmes.models import PriorityReferral
 from jigi.protection import classifier, crypto
 from jigi.protection.access import (
+    audited_case_or_404,
+    audited_sites,
     case_or_404,
     is_supervisor_of,
     openable_cases,
     receivable_referrals,
     refuse,
     require,
+    require_case_audit,
     staff_providers,
 )
 from jigi.protection.models import (
@@ -456,3 +466,267 @@ def referral_to_answer(user: User, referral_id: int) -> Referral:
         refuse(user, action="answer_referral", code=f"referral:{referral_id}", reason="missing")
         raise NotFound("orientation")
     return referral
+
+
+# Access history and site audit ---------------------------------------------------------------
+
+AUDIT_PAGE_SIZE = 50
+REFUSED = "protection.refused"
+
+ACTION_LABELS: dict[str, Promise] = {
+    "protection.open_case": _("Ouverture du dossier"),
+    "protection.read_case": _("Consultation du dossier"),
+    "protection.edit_case": _("Modification du nom, du contact ou du risque"),
+    "protection.reassign_case": _("Réassignation du dossier"),
+    "protection.record_incident": _("Incident enregistré"),
+    "protection.give_consent": _("Consentement enregistré"),
+    "protection.withdraw_consent": _("Consentement retiré"),
+    "protection.assess": _("Évaluation des besoins"),
+    "protection.record_service": _("Service enregistré"),
+    "protection.submit_plan": _("Plan soumis"),
+    "protection.decide_plan": _("Décision sur un plan"),
+    "protection.schedule_follow_up": _("Suivi planifié"),
+    "protection.complete_follow_up": _("Suivi fait"),
+    "protection.refer": _("Orientation envoyée"),
+    "protection.consent_override": _("Orientation sans consentement"),
+    "protection.respond_referral": _("Réponse du prestataire à une orientation"),
+    "protection.complete_referral": _("Orientation terminée"),
+    "protection.revoke_referral": _("Orientation révoquée"),
+    "protection.cash_referral": _("Orientation vers un transfert monétaire"),
+    "protection.request_closure": _("Clôture demandée"),
+    "protection.decide_closure": _("Décision sur la clôture"),
+    "protection.reopen_case": _("Dossier rouvert"),
+    "protection.read_case_audit": _("Consultation de l'historique des accès"),
+    REFUSED: _("Tentative refusée"),
+}
+
+# What a refused attempt tried: the services' action names and the case page's.
+ATTEMPT_LABELS: dict[str, Promise] = {
+    "open": _("ouvrir le dossier"),
+    "edit": _("modifier le dossier"),
+    "identity": _("modifier le dossier"),
+    "reassign": _("réassigner le dossier"),
+    "record_incident": _("enregistrer un incident"),
+    "incident": _("enregistrer un incident"),
+    "give_consent": _("enregistrer un consentement"),
+    "consent": _("enregistrer un consentement"),
+    "withdraw_consent": _("retirer un consentement"),
+    "withdraw": _("retirer un consentement"),
+    "assess": _("évaluer les besoins"),
+    "record_service": _("enregistrer un service"),
+    "service": _("enregistrer un service"),
+    "submit_plan": _("soumettre un plan"),
+    "plan": _("soumettre un plan"),
+    "decide_plan": _("décider d'un plan"),
+    "schedule_follow_up": _("planifier un suivi"),
+    "complete_follow_up": _("marquer un suivi fait"),
+    "refer": _("orienter"),
+    "respond_referral": _("répondre à une orientation"),
+    "complete_referral": _("terminer une orientation"),
+    "revoke_referral": _("révoquer une orientation"),
+    "cash_referral": _("orienter vers un transfert monétaire"),
+    "request_closure": _("demander la clôture"),
+    "decide_closure": _("décider de la clôture"),
+    "reopen": _("rouvrir le dossier"),
+    "audit": _("lire l'historique des accès"),
+}
+
+# Why: refused by who the user is (access), or by a rule of the action (their own case).
+ACCESS_REASONS = frozenset(
+    {"not_allowed_or_missing", "not_allowed", "not_receiver", "not_supervisor"}
+)
+
+FIELD_LABELS: dict[str, Promise] = {
+    "summary": _("résumé"),
+    "name": _("nom"),
+    "contact": _("contact sûr"),
+    "risk_level": _("niveau de risque"),
+    "incidents.narrative": _("récits des incidents"),
+    "assessments.notes": _("notes d'évaluation"),
+    "consents": _("consentements"),
+    "services": _("services"),
+    "plans.content": _("contenu des plans"),
+    "follow_ups.purpose": _("objets des suivis"),
+    "referrals.feedback": _("retours des orientations"),
+}
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    case_code: str = ""
+    user: str = ""
+    since: date | None = None
+    until: date | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        """The filters that are set, as the audit entry of the reading records them."""
+        values = {"case": self.case_code, "user": self.user,
+                  "since": self.since.isoformat() if self.since else "",
+                  "until": self.until.isoformat() if self.until else ""}  # fmt: skip
+        return {key: value for key, value in values.items() if value}
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One audit entry as a supervisor reads it: when, who, what and which fields; a refused
+    attempt says what was tried and why it was refused. Codes and names only, never a value."""
+
+    seq: int
+    at: datetime
+    case_code: str
+    username: str
+    full_name: str
+    action: str
+    action_label: str
+    fields: list[str]
+    refused: bool
+    detail: str
+
+
+def _text_key(expression: Any) -> Cast:
+    return Cast(expression, output_field=CharField())
+
+
+def _entries_about(cases: QuerySet[Case]) -> QuerySet[AuditEntry]:
+    """Every protection entry about these cases: on the case itself (reads, edits, consent,
+    referrals sent), on its referrals (the receiver's answers), and the refused attempts
+    logged with its code or its referral's label. Each branch starts from an index (the
+    target's, or the action's), so the whole log is never scanned."""
+    referrals = Referral.objects.filter(case__in=cases)
+    referral_labels = referrals.annotate(
+        key=Concat(Value("referral:"), _text_key("pk"), output_field=CharField())
+    ).values("key")
+    about = (
+        Q(target_type=Case._meta.label_lower,
+          target_id__in=cases.annotate(key=_text_key("pk")).values("key"))
+        | Q(target_type=Referral._meta.label_lower,
+            target_id__in=referrals.annotate(key=_text_key("pk")).values("key"))
+        | Q(action=REFUSED, label__in=cases.values("code"))
+        | Q(action=REFUSED, target_label__in=referral_labels)
+    )  # fmt: skip
+    # A refusal keeps the code as it was typed (a page's URL may hold it in lower case).
+    return (
+        AuditEntry.objects.alias(label=Upper("target_label"))
+        .filter(about, action__startswith="protection.")
+        .select_related("actor")
+        .order_by("-seq")
+    )
+
+
+def _detail(entry: AuditEntry, changes: dict[str, Any]) -> str:
+    """What a refused attempt tried and why; for consent and referrals, the purpose, service
+    type and status (choices, never free text)."""
+    if entry.action == REFUSED:
+        attempted = str(changes.get("attempted", ""))
+        why = (
+            _("accès refusé")
+            if changes.get("reason") in ACCESS_REASONS
+            else _("refusé par une règle")
+        )
+        return f"{ATTEMPT_LABELS.get(attempted, attempted)} — {why}"
+    purposes, service_types = dict(Consent.Purpose.choices), dict(ServiceType.choices)
+    statuses = dict(Referral.Status.choices)
+    parts = [
+        str(purposes.get(changes.get("purpose", ""), "")),
+        str(service_types.get(changes.get("service_type", ""), "")),
+        str(statuses.get(changes.get("status", ""), "")) if "referral" in entry.action else "",
+    ]
+    return ", ".join(part for part in parts if part)
+
+
+def _rows(entries: Sequence[AuditEntry]) -> list[AuditRow]:
+    """Audit entries as rows, the case code of a referral's entries found in one query."""
+    referral_ids = set()
+    for entry in entries:
+        if entry.target_type == Referral._meta.label_lower and entry.target_id.isdigit():
+            referral_ids.add(int(entry.target_id))
+        elif entry.action == REFUSED and entry.target_label.startswith("referral:"):
+            referral_ids.add(_int_or_zero(entry.target_label.removeprefix("referral:")))
+    codes = dict(
+        Referral.objects.filter(pk__in=referral_ids).values_list("pk", "case__code")
+        if referral_ids
+        else []
+    )
+    rows = []
+    for entry in entries:
+        changes = entry.changes if isinstance(entry.changes, dict) else {}
+        if entry.target_type == Referral._meta.label_lower:
+            code = codes.get(_int_or_zero(entry.target_id), "")
+        elif entry.target_label.startswith("referral:"):
+            code = codes.get(_int_or_zero(entry.target_label.removeprefix("referral:")), "")
+        else:
+            code = entry.target_label.upper()
+        names = changes.get("fields") or changes.get("sealed_fields") or []
+        rows.append(
+            AuditRow(
+                seq=entry.seq,
+                at=entry.at,
+                case_code=code,
+                username=entry.actor.username if entry.actor else entry.actor_label,
+                full_name=entry.actor.get_full_name() if entry.actor else "",
+                action=entry.action,
+                action_label=str(ACTION_LABELS.get(entry.action, entry.action)),
+                fields=[
+                    str(FIELD_LABELS.get(name, name)) for name in names if isinstance(name, str)
+                ],
+                refused=entry.action == REFUSED,
+                detail=_detail(entry, changes),
+            )
+        )
+    return rows
+
+
+def _int_or_zero(text: str) -> int:
+    return int(text) if text.isdigit() else 0
+
+
+def _page_of_rows(entries: QuerySet[AuditEntry], number: Any) -> Page[AuditRow]:
+    """One page of entries as rows; the page keeps its paginator for counts and links."""
+    paginator: Paginator[Any] = Paginator(entries, AUDIT_PAGE_SIZE)
+    page = paginator.get_page(number)
+    return Page(_rows(list(page.object_list)), page.number, paginator)
+
+
+def case_history(user: User, case: Case, *, page: Any = 1) -> Page[AuditRow]:
+    """Every audit entry about one case, newest first, for a supervisor of its site (NotFound,
+    logged, for anyone else); reading it is logged against the case."""
+    require_case_audit(user, case)
+    rows = _page_of_rows(_entries_about(Case.objects.filter(pk=case.pk)), page)
+    with transaction.atomic():
+        record(actor=user, action="protection.read_case_audit", target=case,
+               changes={"page": rows.number})  # fmt: skip
+    return rows
+
+
+def case_audit_for(user: User, code: str, *, page: Any = 1) -> tuple[Case, Page[AuditRow]]:
+    """A case's access history by its code, for a supervisor of its site only."""
+    case = audited_case_or_404(user, code.strip().upper())
+    return case, case_history(user, case, page=page)
+
+
+def site_audit_for(user: User, filters: AuditFilters, *, page: Any = 1) -> Page[AuditRow]:
+    """The protection entries about the cases of the supervisor's sites, newest first, by case
+    code, user and dates (Bamako days). Other sites' cases never appear; reading is logged
+    (as protection's, so masked on the general audit page)."""
+    sites = audited_sites(user)
+    cases = Case.objects.filter(site_id__in=sites)
+    code = filters.case_code.strip().upper().replace(" ", "")
+    if code:
+        cases = cases.filter(code__icontains=code)
+    entries = _entries_about(cases)
+    who = filters.user.strip()
+    if who:
+        entries = entries.filter(Q(actor_label__icontains=who) | Q(actor__first_name__icontains=who)
+                                 | Q(actor__last_name__icontains=who))  # fmt: skip
+    zone = timezone.get_current_timezone()
+    if filters.since:
+        entries = entries.filter(at__gte=datetime.combine(filters.since, time.min, tzinfo=zone))
+    if filters.until:
+        end = datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=zone)
+        entries = entries.filter(at__lt=end)
+    rows = _page_of_rows(entries, page)
+    with transaction.atomic():
+        record(actor=user, action="protection.read_site_audit", target=None,
+               target_label="audit", changes={"sites": sites, "filters": filters.as_dict(),
+                                              "page": rows.number})  # fmt: skip
+    return rows

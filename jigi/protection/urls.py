@@ -15,6 +15,8 @@ urlpatterns = [
     path("statistics/", views.statistics_page, name="statistics"),
     path("statistics.xlsx", views.statistics_export, name="statistics_export"),
     path("exit/", views.quick_exit, name="exit"),
+    path("audit/", views.audit_page, name="audit"),
     path("cases/<str:code>/", views.case_detail, name="detail"),
+    path("cases/<str:code>/audit/", views.case_audit, name="case_audit"),
     path("cases/<str:code>/<str:action>/", views.case_action, name="action"),
 ]

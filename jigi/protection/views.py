@@ -1,5 +1,6 @@
 """Protection pages: the case list with overdue follow-ups and approvals, opening a case, the
-case file and its actions, incoming referrals, statistics and their XLSX export, quick exit.
+case file and its actions, incoming referrals, statistics and their XLSX export, quick exit,
+and for supervisors the access history of a case and the audit of their sites' cases.
 
 Lists and titles carry codes only. A case that the user may not open answers 404, whoever
 asks (administrators included); each opening is audit-logged by the selectors."""
@@ -18,7 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from jigi.accounts.models import User
 from jigi.accounts.policy import has_perm
@@ -132,6 +133,7 @@ def _detail_context(user: User, code: str) -> dict[str, Any]:
         ),
         "can_override": has_perm(user, Perm.PROTECTION_CONSENT_OVERRIDE),
         "site_workers": services.site_case_workers(opened.case) if opened.is_supervisor else [],
+        "history": selectors.case_history(user, opened.case) if opened.is_supervisor else None,
     }
 
 
@@ -140,6 +142,34 @@ def _detail_context(user: User, code: str) -> dict[str, Any]:
 def case_detail(request: HttpRequest, code: str) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]  # anyone not allowed: 404
     return render(request, "protection/case_detail.html", _detail_context(user, code))
+
+
+@login_required
+@require_safe
+@domain_errors
+def case_audit(request: HttpRequest, code: str) -> HttpResponse:
+    """A case's access history, page by page (a supervisor of its site only; else 404)."""
+    user: User = request.user  # type: ignore[assignment]
+    case, page = selectors.case_audit_for(user, code, page=request.GET.get("page"))
+    return render(request, "protection/case_audit.html",
+                  {"case": case, "page": page, "filters": request.GET})  # fmt: skip
+
+
+@login_required
+@require_safe
+@domain_errors
+def audit_page(request: HttpRequest) -> HttpResponse:
+    """The audit of the supervisor's sites' cases, filtered (a supervisor with a site only;
+    anyone else, administrators included, 404)."""
+    user: User = request.user  # type: ignore[assignment]
+    form = forms.AuditFilterForm(request.GET)
+    form.is_valid()
+    data = form.cleaned_data
+    filters = selectors.AuditFilters(case_code=data.get("case") or "", user=data.get("user") or "",
+                                     since=data.get("since"), until=data.get("until"))  # fmt: skip
+    page = selectors.site_audit_for(user, filters, page=request.GET.get("page"))
+    return render_list(request, "protection/audit.html",
+                       {"page": page, "form": form, "filters": request.GET})  # fmt: skip
 
 
 def _act(request: HttpRequest, user: User, case: Case, action: str) -> str:
