@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from jigi.accounts.models import User
 from jigi.accounts.roles import Perm, Role
 from jigi.audit.models import AuditEntry
-from jigi.audit.services import record
+from jigi.audit.services import record, record_many
 from jigi.core import handoffs
 from jigi.core.errors import NotFound
 from jigi.programmes.models import PriorityReferral
@@ -244,10 +244,13 @@ def incoming_referrals_for(user: User) -> list[IncomingReferral]:
         .select_related("case", "from_provider")
         .order_by("-created_at")[:200]
     )
-    if rows:
+    opened = [row for row in rows if row.status != Referral.Status.REVOKED]
+    if opened:
+        # One entry per referral whose message is opened: each case's access history shows
+        # which receiver read its referral, and when.
         with transaction.atomic():
-            record(actor=user, action="protection.read_referrals", target=None,
-                   target_label="incoming", changes={"referrals": [row.pk for row in rows]})  # fmt: skip
+            record_many(actor=user, action="protection.read_referral",
+                        items=[(row, {"fields": ["referral.message"]}) for row in opened])  # fmt: skip
     return [
         IncomingReferral(
             id=row.pk,
@@ -489,6 +492,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "protection.complete_follow_up": _("Suivi fait"),
     "protection.refer": _("Orientation envoyée"),
     "protection.consent_override": _("Orientation sans consentement"),
+    "protection.read_referral": _("Lecture d'une orientation reçue"),
     "protection.respond_referral": _("Réponse du prestataire à une orientation"),
     "protection.complete_referral": _("Orientation terminée"),
     "protection.revoke_referral": _("Orientation révoquée"),

@@ -289,7 +289,12 @@ def test_the_receiver_sees_the_referral_fields_and_answers_it(areas: None) -> No
         (kase.code, "Suivi de groupe souhaité.")
     ]
     assert not hasattr(incoming[0], "name")
-    assert AuditEntry.objects.filter(action="protection.read_referrals", actor=receiver).exists()
+    read = AuditEntry.objects.get(action="protection.read_referral", actor=receiver)
+    assert (read.target_id, read.changes) == (str(referral.pk), {"fields": ["referral.message"]})
+    # The case's access history (for the site's supervisors) shows who read the referral.
+    history = selectors.case_history(supervisor(), kase, page=1)
+    assert [(row.username, row.case_code) for row in history if row.action ==
+            "protection.read_referral"] == [("vbg.kayes", kase.code)]  # fmt: skip
     with pytest.raises(NotFound):
         selectors.get_case_for(receiver, kase.code)
     services.respond_to_referral(actor=receiver, referral=referral, accept=True)
