@@ -121,7 +121,7 @@ def read_case(request: HttpRequest, code: str) -> dict[str, Any]:
 def edit_case(request: HttpRequest, code: str, payload: IdentityIn) -> Case:
     user = _anyone(request)
     case = case_or_404(user, code, action="edit")
-    return services.update_identity(actor=user, case=case, **payload.dict())
+    return services.update_identity(actor=user, case=case, **payload.dict(exclude_unset=True))
 
 
 @router.post("/protection/cases/{code}/incidents", response={201: dict[str, str]})

@@ -72,9 +72,11 @@ class CaseDetailOut(Schema):
 
 
 class IdentityIn(Schema):
-    name: str = ""
-    contact: str = ""
-    risk_level: str
+    """Only the fields sent change (an empty text clears one)."""
+
+    name: str | None = None
+    contact: str | None = None
+    risk_level: str | None = None
 
 
 class IncidentIn(Schema):

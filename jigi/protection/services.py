@@ -273,23 +273,43 @@ def reassign_case(*, actor: User, case: Case, worker_id: int) -> Case:
     return case
 
 
-def update_identity(*, actor: User, case: Case, name: str, contact: str, risk_level: str) -> Case:
-    """Change the sealed name and contact and the risk level."""
+def update_identity(
+    *,
+    actor: User,
+    case: Case,
+    name: str | None = None,
+    contact: str | None = None,
+    risk_level: str | None = None,
+) -> Case:
+    """Change the sealed name and contact and the risk level: only what is given (``None``
+    leaves a field as it is; an empty text clears it)."""
     _act_on(actor, case, action="edit")
     errors: dict[str, list[str]] = {}
-    name = _text(name, "name", errors)
-    contact = _text(contact, "contact", errors)
-    if risk_level not in Case.Risk.values:
+    given = {
+        name_: value
+        for name_, value in (("name", name), ("contact", contact), ("risk_level", risk_level))
+        if value is not None
+    }
+    if not given:
+        errors["risk_level"] = [_("Rien à modifier : donnez au moins un champ.")]
+    texts = {
+        field: _text(given[field], field, errors) for field in ("name", "contact") if field in given
+    }
+    if "risk_level" in given and given["risk_level"] not in Case.Risk.values:
         errors["risk_level"] = [str(REQUIRED)]
     if errors:
         raise _refused(actor, case, "edit", InvalidInput(_("Dossier non modifié."), errors))
+    updated = []
     with transaction.atomic():
-        case.name_sealed = _seal(Case, "name_sealed", name, case)
-        case.contact_sealed = _seal(Case, "contact_sealed", contact, case)
-        case.risk_level = risk_level
-        case.save(update_fields=["name_sealed", "contact_sealed", "risk_level"])
+        for field, text in texts.items():
+            setattr(case, f"{field}_sealed", _seal(Case, f"{field}_sealed", text, case))
+            updated.append(f"{field}_sealed")
+        if "risk_level" in given:
+            case.risk_level = given["risk_level"]
+            updated.append("risk_level")
+        case.save(update_fields=updated)
         record(actor=actor, action="protection.edit_case", target=case,
-               changes={"fields": ["name", "contact", "risk_level"]})  # fmt: skip
+               changes={"fields": sorted(given)})  # fmt: skip
     return case
 
 

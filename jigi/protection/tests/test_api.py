@@ -381,3 +381,21 @@ def test_a_supervisor_decides_a_requested_closure_and_the_case_can_be_reopened(
     assert reopened.json()["status"] == "open"
     kase.refresh_from_db()
     assert kase.reopened_times == 1
+
+
+def test_a_patch_changes_only_the_fields_sent(areas: None) -> None:
+    kase = case(name="Aminata Coulibaly", contact="+22376000000")
+    client = client_for(kase.assigned_worker)
+    path = f"/api/v1/protection/cases/{kase.code}"
+    response = client.patch(path, {"risk_level": "high"}, content_type=JSON)
+    assert response.status_code == 200
+    opened = selectors.case_file(kase.assigned_worker, kase.code)
+    assert (opened.name, opened.contact, opened.case.risk_level) == (
+        "Aminata Coulibaly", "+22376000000", "high",
+    )  # fmt: skip
+    client.patch(path, {"contact": ""}, content_type=JSON)  # an empty text clears
+    opened = selectors.case_file(kase.assigned_worker, kase.code)
+    assert (opened.name, opened.contact) == ("Aminata Coulibaly", "")
+    assert client.patch(path, {}, content_type=JSON).status_code == 422
+    edits = AuditEntry.objects.filter(action="protection.edit_case").order_by("seq")
+    assert [entry.changes["fields"] for entry in edits] == [["risk_level"], ["contact"]]
