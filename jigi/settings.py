@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "jigi.accounts.middleware.UserLanguageMiddleware",
     "jigi.core.context.ActionSourceMiddleware",
     "jigi.accounts.middleware.AccountGateMiddleware",
+    "jigi.core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

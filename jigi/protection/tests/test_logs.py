@@ -1,5 +1,6 @@
-"""No case code in the logs: a refused attempt on a case is logged by Django ("Not Found: …")
-and every request by gunicorn's access log, and neither line may name the case."""
+"""No case code in the logs, no case page in a cache: Django logs a refused attempt on a case
+("Not Found: …") and gunicorn every request, and neither line may name the case; no case page
+or API answer may be kept by the browser after "Sortie rapide"."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.test import Client
 from gunicorn.config import Config  # type: ignore[import-untyped]
 
 from jigi.core.gunicorn import RedactingLogger
@@ -58,3 +60,14 @@ def test_gunicorn_access_lines_name_no_case() -> None:
                                              "PATH_INFO": "/registry/", "QUERY_STRING": "q=Traoré"},
                          timedelta(milliseconds=5))  # fmt: skip
     assert other["r"] == "GET /registry/?q=Traoré HTTP/1.1"
+
+
+def test_case_pages_are_never_kept_by_the_browser(areas: None) -> None:
+    kase = case()
+    client = client_for(kase.assigned_worker)
+    for path in (f"/protection/cases/{kase.code}/", f"/api/v1/protection/cases/{kase.code}",
+                 "/protection/exit/"):  # fmt: skip
+        control = client.get(path)["Cache-Control"]
+        assert "no-store" in control, path
+        assert "private" in control, path
+    assert "no-store" in Client().get("/protection/exit/")["Cache-Control"]  # signed out too
