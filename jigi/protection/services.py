@@ -91,6 +91,20 @@ def _act_on(actor: User, case: Case, *, action: str) -> None:
         raise NotFound(_("dossier"))
 
 
+def _work_on(actor: User, case: Case, *, action: str, needs_consent: bool = True) -> None:
+    """`_act_on`, for new work on the case: refused (logged) while the case is closed, and
+    without the survivor's standing consent to services (withdrawing it stops the work; what
+    was done stays on file)."""
+    _act_on(actor, case, action=action)
+    errors: dict[str, list[str]] = {}
+    if not case.is_open:
+        errors["case"] = [_("Le dossier est clôturé : rouvrez-le d'abord.")]
+    elif needs_consent and standing_consent(case, Consent.Purpose.SERVICES) is None:
+        errors["case"] = [_("La survivante n'a pas (ou plus) donné son consentement aux services.")]
+    if errors:
+        raise _refused(actor, case, action, InvalidInput(_("Rien n'a été enregistré."), errors))
+
+
 def _refused(actor: User, case: Case, action: str, error: InvalidInput) -> InvalidInput:
     refuse(actor, action=action, code=case.code, reason="; ".join(sorted(error.errors)) or "rule")
     return error
@@ -283,7 +297,7 @@ def update_identity(
 ) -> Case:
     """Change the sealed name and contact and the risk level: only what is given (``None``
     leaves a field as it is; an empty text clears it)."""
-    _act_on(actor, case, action="edit")
+    _work_on(actor, case, action="edit", needs_consent=False)
     errors: dict[str, list[str]] = {}
     given = {
         name_: value
@@ -329,7 +343,7 @@ class NewIncident:
 
 def record_incident(*, actor: User, case: Case, data: NewIncident) -> Incident:
     """Record one incident; its type comes from the classifier, never typed by hand."""
-    _act_on(actor, case, action="record_incident")
+    _work_on(actor, case, action="record_incident")
     today = timezone.localdate()
     errors: dict[str, list[str]] = {}
     reported_on = data.reported_on or today
@@ -499,7 +513,7 @@ class NewAssessment:
 
 def record_assessment(*, actor: User, case: Case, data: NewAssessment) -> Assessment:
     """Intake and assessment of needs; the case takes the assessed risk level."""
-    _act_on(actor, case, action="assess")
+    _work_on(actor, case, action="assess")
     errors: dict[str, list[str]] = {}
     assessed_on = data.assessed_on or timezone.localdate()
     if assessed_on > timezone.localdate():
@@ -537,7 +551,7 @@ def record_service(
     ended_on: date | None = None,
 ) -> ServiceDelivery:
     """A service delivered (medical, psychosocial, legal, safety, reinsertion, kits …)."""
-    _act_on(actor, case, action="record_service")
+    _work_on(actor, case, action="record_service")
     errors: dict[str, list[str]] = {}
     today = timezone.localdate()
     if kind not in ServiceKind.values:
@@ -570,7 +584,7 @@ def record_service(
 
 def submit_plan(*, actor: User, case: Case, kind: str, content: str) -> Plan:
     """Submit a case plan or safety plan for a supervisor's approval."""
-    _act_on(actor, case, action="submit_plan")
+    _work_on(actor, case, action="submit_plan")
     errors: dict[str, list[str]] = {}
     if kind not in Plan.Kind.values:
         errors["kind"] = [str(REQUIRED)]
@@ -609,7 +623,7 @@ def decide_plan(*, actor: User, plan: Plan, approve: bool) -> Plan:
 
 
 def schedule_follow_up(*, actor: User, case: Case, due_on: date | None, purpose: str) -> FollowUp:
-    _act_on(actor, case, action="schedule_follow_up")
+    _work_on(actor, case, action="schedule_follow_up")
     errors: dict[str, list[str]] = {}
     if due_on is None:
         errors["due_on"] = [str(REQUIRED)]
@@ -837,7 +851,7 @@ def refer_to_cash_programme(
     """Send the survivor's household to a cash programme with priority, saying nothing of
     why: the programme gets a reasonless priority referral (the only write outside
     protection). Needs the survivor's consent to a livelihoods referral."""
-    _act_on(actor, case, action="cash_referral")
+    _work_on(actor, case, action="cash_referral")
     if standing_consent(case, Consent.Purpose.REFERRAL, ServiceType.LIVELIHOODS) is None:
         raise _refused(actor, case, "cash_referral", InvalidInput(
             _("Orientation refusée."),

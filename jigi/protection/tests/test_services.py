@@ -387,3 +387,43 @@ def test_too_long_texts_are_refused_not_cut_short(areas: None) -> None:
     assert "scope_note" in error.value.errors
     assert not kase.follow_ups.exists()
     assert not kase.consents.filter(service_type="legal").exists()
+
+
+def test_a_closed_case_takes_no_new_work_until_reopened(areas: None) -> None:
+    kase = case()
+    me, boss = kase.assigned_worker, supervisor()
+    services.request_closure(actor=me, case=kase, reason="needs_met",
+                             checklist=list(services.CLOSURE_CHECKLIST))  # fmt: skip
+    services.decide_closure(actor=boss, case=kase, approve=True)
+    with pytest.raises(InvalidInput) as error:
+        incident(kase)
+    assert "case" in error.value.errors
+    with pytest.raises(InvalidInput):
+        services.record_service(actor=me, case=kase, kind="medical", provider_id=kase.provider_id,
+                                started_on=timezone.localdate(), outcome="provided")  # fmt: skip
+    with pytest.raises(InvalidInput):
+        services.update_identity(actor=me, case=kase, risk_level="high")
+    assert not kase.incidents.exists()
+    assert not kase.services.exists()
+    services.reopen_case(actor=me, case=kase)
+    incident(kase)
+    assert kase.incidents.count() == 1
+
+
+def test_withdrawing_consent_to_services_stops_new_work_and_keeps_the_file(areas: None) -> None:
+    kase = case()
+    me = kase.assigned_worker
+    incident(kase)
+    consent = kase.consents.get(purpose="services")
+    services.withdraw_consent(actor=me, consent=consent)
+    with pytest.raises(InvalidInput) as error:
+        services.submit_plan(actor=me, case=kase, kind="case", content="Suivi.")
+    assert "consentement" in error.value.errors["case"][0]
+    with pytest.raises(InvalidInput):
+        services.schedule_follow_up(actor=me, case=kase, due_on=timezone.localdate(),
+                                    purpose="Appel")  # fmt: skip
+    assert kase.incidents.count() == 1  # what was done stays on file
+    assert selectors.case_file(me, kase.code).incidents
+    # The survivor may come back to the services: recorded again, the work goes on.
+    services.give_consent(actor=me, case=kase, purpose="services", given_on=timezone.localdate())
+    services.submit_plan(actor=me, case=kase, kind="case", content="Suivi.")
