@@ -78,10 +78,19 @@ def cases_for(user: User, filters: Filters | None = None) -> QuerySet[Case]:
     if query:
         rows = rows.filter(code__icontains=query)
     today = timezone.localdate()
+    # Listing reads each case's summary (code, provider, worker, risk, status): logged, with
+    # the filters (the codes shown follow from them and the time).
+    with transaction.atomic():
+        record(actor=user, action="protection.list_cases", target=None, target_label="cases",
+               changes={"fields": list(LISTED_FIELDS), "filters": {
+                   "status": filters.status, "risk": filters.risk, "query": query}})  # fmt: skip
     return rows.annotate(
         overdue=Count("follow_ups", filter=Q(follow_ups__done_on__isnull=True,
                                              follow_ups__due_on__lt=today)),
     ).order_by("-opened_on", "-id")  # fmt: skip
+
+
+LISTED_FIELDS = ("code", "provider", "assigned_worker", "risk_level", "status", "overdue")
 
 
 def get_case_for(user: User, code: str, *, fields: Sequence[str] = ("summary",)) -> Case:
@@ -251,33 +260,33 @@ def incoming_referrals_for(user: User) -> list[IncomingReferral]:
         with transaction.atomic():
             record_many(actor=user, action="protection.read_referral",
                         items=[(row, {"fields": ["referral.message"]}) for row in opened])  # fmt: skip
-    return [
-        IncomingReferral(
-            id=row.pk,
-            survivor_code=row.case.code,
-            service_type=row.get_service_type_display(),
-            urgency=row.get_urgency_display(),
-            survivor_sex=row.get_survivor_sex_display(),
-            age_group=row.age_group,
-            # A revoked referral (consent withdrawn, or the case worker's decision) no
-            # longer shares anything: the receiver keeps only its code and status.
-            message=(
-                ""
-                if row.status == Referral.Status.REVOKED
-                else _open(row.message_sealed, Referral, "message_sealed", row.case)
-            ),
-            status=row.status,
-            status_label=row.get_status_display(),
-            from_provider=row.from_provider.name,
-            created_at=row.created_at,
-        )
-        for row in rows
-    ]
+    return [_incoming(row) for row in rows]
+
+
+def _incoming(row: Referral) -> IncomingReferral:
+    """A referral as its receiver sees it. A revoked one (consent withdrawn, or the case
+    worker's decision) no longer shares anything: the receiver keeps only its code, status
+    and sender."""
+    revoked = row.status == Referral.Status.REVOKED
+    return IncomingReferral(
+        id=row.pk,
+        survivor_code=row.case.code,
+        service_type=row.get_service_type_display(),
+        urgency="" if revoked else row.get_urgency_display(),
+        survivor_sex="" if revoked else row.get_survivor_sex_display(),
+        age_group="" if revoked else row.age_group,
+        message="" if revoked else _open(row.message_sealed, Referral, "message_sealed", row.case),
+        status=row.status,
+        status_label=row.get_status_display(),
+        from_provider=row.from_provider.name,
+        created_at=row.created_at,
+    )
 
 
 def get_incoming_referral(user: User, referral_id: int) -> Referral:
     referral = receivable_referrals(user).filter(pk=referral_id).first()
-    if referral is None:
+    if referral is None:  # someone else's, or none: the same answer, and logged
+        refuse(user, action="answer_referral", code=f"referral:{referral_id}", reason="missing")
         raise NotFound("orientation")
     return referral
 
@@ -493,6 +502,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "protection.refer": _("Orientation envoyée"),
     "protection.consent_override": _("Orientation sans consentement"),
     "protection.read_referral": _("Lecture d'une orientation reçue"),
+    "protection.list_cases": _("Liste des dossiers"),
     "protection.respond_referral": _("Réponse du prestataire à une orientation"),
     "protection.complete_referral": _("Orientation terminée"),
     "protection.revoke_referral": _("Orientation révoquée"),

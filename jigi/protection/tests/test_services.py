@@ -29,6 +29,7 @@ from jigi.protection.tests.factories import (
     supervisor,
     worker,
 )
+from jigi.protection.tests.test_access import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -427,3 +428,33 @@ def test_withdrawing_consent_to_services_stops_new_work_and_keeps_the_file(areas
     # The survivor may come back to the services: recorded again, the work goes on.
     services.give_consent(actor=me, case=kase, purpose="services", given_on=timezone.localdate())
     services.submit_plan(actor=me, case=kase, kind="case", content="Suivi.")
+
+
+def test_probing_a_referral_id_on_the_web_is_logged(areas: None) -> None:
+    kase = case()
+    kayes_center = provider("osc-kayes", "ML010312")
+    referral_consent(kase, "legal")
+    referral = services.refer(actor=kase.assigned_worker, case=kase, to_provider_id=kayes_center.pk,
+                              service_type="legal", message="Plainte à déposer.")  # fmt: skip
+    stranger = worker("vbg.segou", "osc-segou", area="ML040101")
+    response = client_for(stranger).post(f"/protection/referrals/{referral.pk}/accept/")
+    assert response.status_code == 404
+    refused = AuditEntry.objects.get(action="protection.refused", actor=stranger)
+    assert refused.target_label == f"referral:{referral.pk}"
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.PENDING
+
+
+def test_a_revoked_referral_shows_its_receiver_only_code_and_status(areas: None) -> None:
+    kase = case()
+    kayes_center = provider("osc-kayes", "ML010312")
+    receiver = worker("vbg.kayes", "osc-kayes", area="ML010312")
+    referral_consent(kase, "legal")
+    referral = services.refer(actor=kase.assigned_worker, case=kase, to_provider_id=kayes_center.pk,
+                              service_type="legal", message="Plainte à déposer.")  # fmt: skip
+    services.revoke_referral(
+        actor=kase.assigned_worker, referral=referral, reason="Elle a changé d'avis"
+    )
+    (seen,) = selectors.incoming_referrals_for(receiver)
+    assert (seen.survivor_code, seen.status) == (kase.code, "revoked")
+    assert (seen.message, seen.survivor_sex, seen.age_group, seen.urgency) == ("", "", "", "")

@@ -156,9 +156,11 @@ def test_case_list_answers_in_a_fixed_number_of_queries(
     for _ in range(12):
         case(me)
     client = client_for(me)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(22):  # 16, and the audit entry of the listing
         page = client.get("/protection/")
     assert "12 dossiers" in page.content.decode()
+    listed = AuditEntry.objects.filter(action="protection.list_cases", actor=me).latest("seq")
+    assert "risk_level" in listed.changes["fields"]
 
 
 def test_the_receiving_center_accepts_and_completes_a_referral_on_its_page(areas: None) -> None:
