@@ -9,14 +9,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Router, Status
 from ninja.pagination import paginate
 
 from jigi.accounts.models import User
 from jigi.accounts.roles import Perm
 from jigi.core.api import Pagination
-from jigi.protection import classifier, selectors, services, statistics
+from jigi.protection import classifier, publication, selectors, services, statistics
 from jigi.protection.access import case_or_404, require
 from jigi.protection.models import Case, Referral, ServiceDelivery
 from jigi.protection.schemas import (
@@ -331,7 +330,7 @@ def monthly_statistics(
     _user(request, Perm.PROTECTION_STATISTICS)
     if by not in statistics.DIMENSIONS:
         by = "type"
-    table = statistics.monthly_table(month or timezone.localdate(), by)
+    table = statistics.monthly_table(publication.published_month(month), by)
     return {
         "month": table.month,
         "dimension": table.dimension,

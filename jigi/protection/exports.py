@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from jigi.accounts.models import User
 from jigi.accounts.roles import Perm
 from jigi.audit.services import record
-from jigi.protection import statistics
+from jigi.protection import publication, statistics
 from jigi.protection.access import require
 
 HIDDEN = "x"
@@ -21,6 +21,7 @@ HIDDEN = "x"
 
 def statistics_workbook(*, actor: User, month: date) -> bytes:
     require(actor, Perm.PROTECTION_STATISTICS_EXPORT)
+    month = publication.published_month(month)
     book = Workbook(write_only=True)
     tables = statistics.monthly_tables(month)
     for dimension, label in statistics.DIMENSIONS.items():

@@ -27,7 +27,7 @@ from jigi.accounts.roles import Perm
 from jigi.core.errors import Conflict, InvalidInput, NotFound
 from jigi.core.http import add_errors_to_form, domain_errors, paginate, render_list
 from jigi.programmes.selectors import cash_programmes_open_to_referral
-from jigi.protection import exports, forms, selectors, services, statistics
+from jigi.protection import exports, forms, publication, selectors, services, statistics
 from jigi.protection.access import case_or_404
 from jigi.protection.classifier import GBV_TYPES
 from jigi.protection.models import Case, Consent, FollowUp, Plan, Referral
@@ -349,12 +349,19 @@ def referral_action(request: HttpRequest, referral_id: int, action: str) -> Http
 
 
 def _month(request: HttpRequest) -> date:
+    """The month asked for if it is published, else the latest published (with a message
+    saying why)."""
     raw = request.GET.get("month", "")
     try:
         year, month = (int(part) for part in raw.split("-")[:2])
-        return date(year, month, 1)
+        asked: date | None = date(year, month, 1)
     except ValueError:
-        return timezone.localdate().replace(day=1)
+        asked = None
+    try:
+        return publication.published_month(asked)
+    except InvalidInput as error:
+        messages.warning(request, str(error))
+        return publication.latest_published_month()
 
 
 @login_required

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from freezegun import freeze_time
 from openpyxl import load_workbook
 
 from jigi.audit.models import AuditEntry
@@ -89,8 +90,11 @@ def test_statistics_page_and_export_publish_the_same_suppressed_figures(areas: N
         incident(case(), answers={"penetration": False, "physical_violence": True})
     incident(case(), answers={"penetration": False, "sexual_contact": True})
     boss = supervisor()
-    client = client_for(boss)
-    page = client.get("/protection/statistics/").content.decode()
+    month = timezone.localdate().replace(day=1)
+    with freeze_time(month + timedelta(days=45)):  # the month is over and published
+        client = client_for(boss)  # signed in then (sessions expire)
+        page = client.get("/protection/statistics/").content.decode()
+        book = client.get("/protection/statistics.xlsx").content
     bamako_row = page.split("Bamako")[1].split("</tr>")[0]
     # The single sexual assault hidden, and the 7 physical assaults with it, or the row total
     # would give the 1 away. The 8 rapes too: the sex table shows the 16 women exactly, and
@@ -99,13 +103,31 @@ def test_statistics_page_and_export_publish_the_same_suppressed_figures(areas: N
     assert "<td>8</td>" not in bamako_row
     assert "<td>1</td>" not in bamako_row
     assert "<td>7</td>" not in bamako_row
-    workbook = load_workbook(io.BytesIO(client.get("/protection/statistics.xlsx").content))
+    workbook = load_workbook(io.BytesIO(book))
     rows = list(workbook.worksheets[0].iter_rows(values_only=True))
     bamako = next(row for row in rows if row[0] and "Bamako" in str(row[0]))
     assert bamako[1:4] == ("x", "x", "x")
     sex = list(workbook.worksheets[2].iter_rows(values_only=True))
     assert next(row for row in sex if row[0] and "Bamako" in str(row[0]))[1] == 16
     assert AuditEntry.objects.filter(action="protection.export_statistics", actor=boss).exists()
+
+
+def test_the_month_under_way_is_never_published(areas: None) -> None:
+    """Between two views of a live month, a cell going from 0 to hidden would tell the type,
+    age group and sex of the incident just reported."""
+    for _ in range(7):
+        incident(case())
+    client = client_for(supervisor())
+    this_month = f"{timezone.localdate():%Y-%m}"
+    page = client.get("/protection/statistics/", {"month": this_month}).content.decode()
+    assert "seront publiées le" in page
+    assert f'value="{this_month}"' not in page  # the latest published month is shown instead
+    api = client.get("/api/v1/protection/statistics", {"month": f"{this_month}-01"})
+    assert api.status_code == 422
+    assert "month" in api.content.decode()
+    export = client.get("/protection/statistics.xlsx", {"month": this_month})
+    assert export.status_code == 200  # the latest published month, not this one
+    assert this_month not in export["Content-Disposition"]
 
 
 def test_the_administrators_audit_log_names_codes_and_fields_never_the_survivor(
