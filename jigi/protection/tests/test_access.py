@@ -18,7 +18,7 @@ from jigi.accounts.roles import SECOND_FACTOR_ROLES
 from jigi.accounts.services import create_api_token
 from jigi.accounts.tests.factories import UserFactory
 from jigi.audit.models import AuditEntry
-from jigi.protection import services
+from jigi.protection import crypto, services
 from jigi.protection.models import (
     Assessment,
     Case,
@@ -69,9 +69,10 @@ def person(role: str) -> User:
 
 
 ACTIONS = ("list", "open", "edit", "close", "refer", "export", "stats", "audit", "history")
-OK, REDIRECT, FORBIDDEN, NOT_FOUND, LOGIN = 200, 302, 403, 404, "login"
-# role → expected answer per action, in ACTIONS order. "audit" is the site audit page and
-# "history" a case's access history: a supervisor of the site's alone, 404 for everyone else.
+OK, CREATED, REDIRECT, FORBIDDEN, NOT_FOUND, LOGIN = 200, 201, 302, 403, 404, "login"
+# role → expected answer per action through the pages, in ACTIONS order, everyone signed in
+# to a browser. "audit" is the site audit page and "history" a case's access history: a
+# supervisor of the site's alone, 404 for everyone else.
 MATRIX: dict[str, tuple[Any, ...]] = {
     "case_worker": (OK, OK, REDIRECT, REDIRECT, REDIRECT, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND),
     "supervisor": (OK, OK, REDIRECT, REDIRECT, REDIRECT, OK, OK, OK, OK),
@@ -79,9 +80,24 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "administrator": (FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, OK, NOT_FOUND, NOT_FOUND),
     "programme_officer": (FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND),
     "me_viewer": (FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, OK, NOT_FOUND, NOT_FOUND),
-    # Machine clients go through the API with a token (export and the audit are pages: sign-in asked).
+    "api_client": (FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND),
+}  # fmt: skip
+# The same through the API, in ACTIONS order: GBV staff with their session (and its CSRF
+# token), the machine client with its token. The API has no workbook, site audit or access
+# history: those stay pages, asked with the same credentials (a token opens no page).
+API_MATRIX_CASES: dict[str, tuple[Any, ...]] = {
+    "case_worker": (OK, OK, OK, OK, CREATED, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND),
+    "supervisor": (OK, OK, OK, OK, CREATED, OK, OK, OK, OK),
+    "other_site_worker": (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND),
+    "administrator": (FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, OK, NOT_FOUND, NOT_FOUND),
+    "programme_officer": (FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND),
+    "me_viewer": (FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, OK, NOT_FOUND, NOT_FOUND),
     "api_client": (FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, LOGIN, FORBIDDEN, LOGIN, LOGIN),
 }  # fmt: skip
+CHANNELS = {"web": MATRIX, "api": API_MATRIX_CASES}
+ALLOWED = {"case_worker", "supervisor"}
+NAME, CONTACT = "Mariam Traoré", "76 00 00 00"
+CSRF = "c" * 32  # a CSRF secret the browser holds in its cookie and sends back in a header
 
 
 def ui_call(client: Client, action: str, code: str, clinic: int) -> Any:
@@ -89,8 +105,8 @@ def ui_call(client: Client, action: str, code: str, clinic: int) -> Any:
     return {
         "list": lambda: client.get("/protection/"),
         "open": lambda: client.get(base),
-        "edit": lambda: client.post(
-            f"{base}identity/", {"name": "", "contact": "", "risk_level": "high"}
+        "edit": lambda: client.post(  # the form comes filled in with the name and contact
+            f"{base}identity/", {"name": NAME, "contact": CONTACT, "risk_level": "high"}
         ),  # fmt: skip
         "close": lambda: client.post(
             f"{base}request_closure/", {"reason": "needs_met", "checklist": list(CLOSURE_CHECKLIST)}
@@ -129,38 +145,94 @@ def api_call(client: Client, action: str, code: str, clinic: int) -> Any:
     }[action]()
 
 
+def api_client_for(user: User) -> Client:
+    """The API as its callers reach it: the machine client with a bearer token; GBV staff
+    (who hold no tokens) with their browser session, which must send the CSRF token."""
+    if user.role == "api_client":
+        secret = create_api_token(actor=user, name="passerelle").secret
+        return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    client = client_for(user)
+    session = Client(enforce_csrf_checks=True, HTTP_X_CSRFTOKEN=CSRF)
+    session.cookies = client.cookies
+    session.cookies["csrftoken"] = CSRF
+    return session
+
+
+def sealed_identity(kase: Case) -> tuple[str, str]:
+    kase.refresh_from_db()
+    return (
+        crypto.unseal(kase.name_sealed, field="protection.case.name_sealed", case=kase.code),
+        crypto.unseal(kase.contact_sealed, field="protection.case.contact_sealed", case=kase.code),
+    )
+
+
+@pytest.mark.parametrize("channel", list(CHANNELS))
 @pytest.mark.parametrize("role", list(MATRIX))
-def test_role_by_action_matrix(areas: None, role: str) -> None:
-    kase = case(name="Mariam Traoré")
+def test_role_by_action_matrix(areas: None, role: str, channel: str) -> None:
+    kase = case(name=NAME, contact=CONTACT)
     referral_consent(kase, "health")
     clinic = partner().pk
     user = person(role)
-    if role == "api_client":
-        secret = create_api_token(actor=user, name="passerelle").secret
-        client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-        call = api_call
-    else:
-        client = client_for(user)
-        call = ui_call
-    for action, expected in zip(ACTIONS, MATRIX[role], strict=True):
+    client, call = (
+        (client_for(user), ui_call) if channel == "web" else (api_client_for(user), api_call)
+    )
+    for action, expected in zip(ACTIONS, CHANNELS[channel][role], strict=True):
+        before = protection_state()
         response = call(client, action, kase.code, clinic)
         if expected == LOGIN:
             assert response.status_code == 302, action
             assert response["Location"].startswith("/accounts/login/"), action
-            continue
-        assert response.status_code == expected, (role, action)
+        else:
+            assert response.status_code == expected, (role, channel, action, response.content)
         if action in {"list", "open", "audit", "history"} and expected == OK:
             assert (kase.code in response.content.decode()) is (role != "other_site_worker")
-        if expected == NOT_FOUND or action in {"audit", "history"}:
-            assert "Mariam" not in response.content.decode()
+        if expected in {NOT_FOUND, FORBIDDEN, LOGIN} or action in {"audit", "history"}:
+            assert "Mariam" not in response.content.decode(), action
+        if expected in {NOT_FOUND, FORBIDDEN, LOGIN}:
+            assert protection_state() == before, (role, channel, action)
+        if channel == "api" and expected == NOT_FOUND and action not in {"audit", "history"}:
+            assert response.json() == {"detail": "Not found."}, action
     kase.refresh_from_db()
-    allowed = role in {"case_worker", "supervisor"}
+    allowed = role in ALLOWED
     assert (kase.risk_level == "high") is allowed
     assert (kase.status == Case.Status.CLOSURE_REQUESTED) is allowed
     assert Referral.objects.filter(case=kase).exists() is allowed
+    if channel == "web" or not allowed:  # API edit: see test_an_api_edit_of_the_risk_level_alone_…
+        assert sealed_identity(kase) == (NAME, CONTACT)
     refused = AuditEntry.objects.filter(action="protection.refused", actor=user).count()
     # Each "not found" is logged: the case's four actions, the audit page and the history.
-    assert refused == MATRIX[role].count(NOT_FOUND)
+    assert refused == CHANNELS[channel][role].count(NOT_FOUND)
+
+
+@pytest.mark.parametrize("role", sorted(ALLOWED))
+def test_a_session_write_to_the_api_without_the_csrf_token_changes_nothing(
+    areas: None, role: str
+) -> None:
+    kase = case(name=NAME, contact=CONTACT)
+    client = api_client_for(person(role))
+    del client.defaults["HTTP_X_CSRFTOKEN"]
+    before = protection_state()
+    response = api_call(client, "edit", kase.code, partner().pk)
+    assert response.status_code == FORBIDDEN
+    assert response.json() == {"detail": "CSRF check Failed"}
+    assert protection_state() == before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug, being fixed in schemas/services: IdentityIn defaults name and contact "
+    "to '' and update_identity seals them again, so a PATCH of risk_level alone erases them",
+)
+@pytest.mark.parametrize("role", sorted(ALLOWED))
+def test_an_api_edit_of_the_risk_level_alone_keeps_the_sealed_name_and_contact(
+    areas: None, role: str
+) -> None:
+    kase = case(name=NAME, contact=CONTACT)
+    response = api_call(api_client_for(person(role)), "edit", kase.code, partner().pk)
+    assert response.status_code == OK
+    kase.refresh_from_db()
+    assert kase.risk_level == "high"
+    assert sealed_identity(kase) == (NAME, CONTACT)
 
 
 def test_the_api_reads_a_case_for_its_worker_and_logs_the_fields(areas: None) -> None:
@@ -325,7 +397,11 @@ def api_work(client: Client, action: str, work: CaseWork) -> Any:
 def protection_state() -> list[Any]:
     """Every row the actions could change, to show that a refused call changed nothing."""
     return [
-        list(Case.objects.order_by("pk").values_list("pk", "status", "risk_level")),
+        list(
+            Case.objects.order_by("pk").values_list(
+                "pk", "status", "risk_level", "name_sealed", "contact_sealed"
+            )
+        ),
         list(Consent.objects.order_by("pk").values_list("pk", "withdrawn_at")),
         list(Assessment.objects.values_list("pk")),
         list(ServiceDelivery.objects.values_list("pk")),

@@ -20,7 +20,7 @@ from django.utils import timezone
 from scipy.optimize import Bounds, LinearConstraint, milp  # type: ignore[import-untyped]
 
 from jigi.protection import services, statistics
-from jigi.protection.statistics import (
+from jigi.protection.disclosure import (
     MIN_SHOWN,
     _pooled,
     publish,
@@ -265,7 +265,7 @@ def test_one_provider_in_the_country_publishes_no_service_count(areas: None) -> 
     for kind in ("medical", "listening", "legal", "medical", "medical", "medical", "medical"):
         services.record_service(actor=kase.assigned_worker, case=kase, kind=kind,
                                 provider_id=kase.provider_id, started_on=month, outcome="provided")  # fmt: skip
-    table = statistics.service_table(month)
+    table = statistics.monthly_table(month, "service")
     assert len(table.rows) == 1
     assert table.cells == [[None] * len(table.columns)]
     assert table.total is None
