@@ -197,8 +197,7 @@ def test_role_by_action_matrix(areas: None, role: str, channel: str) -> None:
     assert (kase.risk_level == "high") is allowed
     assert (kase.status == Case.Status.CLOSURE_REQUESTED) is allowed
     assert Referral.objects.filter(case=kase).exists() is allowed
-    if channel == "web" or not allowed:  # API edit: see test_an_api_edit_of_the_risk_level_alone_…
-        assert sealed_identity(kase) == (NAME, CONTACT)
+    assert sealed_identity(kase) == (NAME, CONTACT)  # an edit of the risk level keeps them
     refused = AuditEntry.objects.filter(action="protection.refused", actor=user).count()
     # Each "not found" is logged: the case's four actions, the audit page and the history.
     assert refused == CHANNELS[channel][role].count(NOT_FOUND)
@@ -218,11 +217,6 @@ def test_a_session_write_to_the_api_without_the_csrf_token_changes_nothing(
     assert protection_state() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug, being fixed in schemas/services: IdentityIn defaults name and contact "
-    "to '' and update_identity seals them again, so a PATCH of risk_level alone erases them",
-)
 @pytest.mark.parametrize("role", sorted(ALLOWED))
 def test_an_api_edit_of_the_risk_level_alone_keeps_the_sealed_name_and_contact(
     areas: None, role: str
