@@ -37,8 +37,6 @@ import numpy as np
 from django.db.models import Count, Exists, OuterRef
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from scipy.optimize import Bounds, LinearConstraint, milp  # type: ignore[import-untyped]
-from scipy.sparse import lil_array  # type: ignore[import-untyped]
 
 from jigi.core.models import AdminArea
 from jigi.protection import classifier
@@ -130,6 +128,11 @@ def attacker_range(
     unknown = sorted((key for key in values if key in hidden or key in totals), key=repr)
     index = {key: n for n, key in enumerate(unknown)}
     ceiling = float(sum(values[key] for key in values if key in totals) + SLACK * len(values))
+    # SciPy is imported here, not with the module: it costs every command and page about
+    # 0.4 s to load, and only the statistics need it.
+    from scipy.optimize import Bounds, LinearConstraint, milp  # type: ignore[import-untyped]  # noqa: PLC0415
+    from scipy.sparse import lil_array  # type: ignore[import-untyped]  # noqa: PLC0415
+
     low, high = np.zeros(len(unknown)), np.full(len(unknown), ceiling)
     for key, n in index.items():
         value = values[key]
