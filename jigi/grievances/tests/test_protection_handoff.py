@@ -1,0 +1,166 @@
+"""A hand-off to protection tells whoever sees it that the complainant disclosed violence: it
+is made on a sensitive complaint only, that complaint never leaves the sensitive categories,
+and nobody but a focal point sees a referral, its status or its timeline entries, even on a
+row that is not sensitive (older data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from conftest import signed_in
+from jigi.accounts.models import User
+from jigi.audit.models import AuditEntry
+from jigi.core.errors import Conflict
+from jigi.core.handoffs import pending_handoffs, take_up
+from jigi.grievances import services
+from jigi.grievances.models import Category, Complaint, Event, ProtectionReferral
+from jigi.grievances.tests.factories import complaint, focal_point, household, officer
+
+pytestmark = pytest.mark.django_db
+
+# What would tell a reader that the complaint was handed to protection.
+TELLTALES = (
+    "protection",
+    "Référencement",
+    "Référée",
+    "pris en charge",
+    "Prise en charge",
+    'data-testid="referral',
+)
+
+
+@pytest.fixture(autouse=True)
+def files(settings: Any, tmp_path: Path) -> None:
+    settings.JIGI_GRIEVANCE_FILES_DIR = tmp_path / "grievances"
+
+
+def _second_factor(client: Client, user: User) -> Client:
+    device = TOTPDevice.objects.create(user=user, name="t", confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client
+
+
+def _refer(actor: User, recorded: Complaint) -> ProtectionReferral:
+    return services.refer_to_protection(
+        actor=actor, complaint=recorded, has_consent=True, consent_on=timezone.localdate()
+    )
+
+
+def _assert_nothing_about_protection(text: str) -> None:
+    for telltale in TELLTALES:
+        assert telltale.lower() not in text.lower(), telltale
+
+
+def test_an_ordinary_complaint_is_not_referred_until_reclassified_as_sensitive(
+    areas: None,
+) -> None:
+    focal = focal_point()
+    kayes = officer()
+    payment = complaint(kayes, description="Pas payé ; elle a aussi parlé de violences.")
+    with pytest.raises(Conflict) as refused:
+        _refer(focal, payment)
+    assert "Seule une plainte sensible" in str(refused.value)
+    assert "Changez d'abord sa catégorie" in str(refused.value)
+    # The page refuses it in the same words, and nothing was written.
+    client = _second_factor(signed_in(focal), focal)
+    url = reverse("grievances:action", args=[payment.code, "refer"])
+    answer = client.post(url, {"has_consent": "on", "consent_on": "2027-03-01"}, follow=True)
+    assert "Seule une plainte sensible" in answer.content.decode()
+    assert not ProtectionReferral.objects.exists()
+    assert not Event.objects.filter(kind=Event.Kind.REFERRAL).exists()
+    assert not AuditEntry.objects.filter(action="grievances.refer_protection").exists()
+    assert pending_handoffs("protection", ["ML"]) == []
+    # Reclassified (audited, restricted at once), it is referred.
+    services.reclassify_complaint(
+        actor=focal, complaint=payment, category=Category.SEA, reason="Révélation de violences"
+    )
+    payment.refresh_from_db()
+    assert payment.is_sensitive
+    _refer(focal, payment)
+    assert [h.label for h in pending_handoffs("protection", ["ML"])] == [payment.code]
+
+
+def test_a_complaint_loaded_before_its_reclassification_out_is_not_referred(
+    areas: None,
+) -> None:
+    """The referral reads the complaint again under its lock: a copy loaded while it was
+    sensitive does not carry a referral onto a complaint since moved out."""
+    focal = focal_point()
+    sea = complaint(category=Category.SEA)
+    stale = Complaint.objects.get(pk=sea.pk)
+    services.reclassify_complaint(
+        actor=focal, complaint=sea, category=Category.INFORMATION, reason="Pas un abus"
+    )
+    with pytest.raises(Conflict):
+        _refer(focal, stale)
+    assert not ProtectionReferral.objects.exists()
+
+
+@pytest.mark.parametrize("taken_up", [False, True])
+def test_a_referred_complaint_never_leaves_the_sensitive_categories(
+    areas: None, taken_up: bool
+) -> None:
+    focal = focal_point()
+    sea = complaint(category=Category.SEA)
+    referral = _refer(focal, sea)
+    if taken_up:
+        assert take_up(f"grievances:{referral.pk}")
+    with pytest.raises(Conflict) as refused:
+        services.reclassify_complaint(
+            actor=focal, complaint=sea, category=Category.INFORMATION, reason="Erreur"
+        )
+    assert "référée à la protection" in str(refused.value)
+    sea.refresh_from_db()
+    assert (sea.category, sea.is_sensitive) == (Category.SEA, True)
+    assert not AuditEntry.objects.filter(action="grievances.reclassify").exists()
+    # Between sensitive categories it still moves.
+    services.reclassify_complaint(
+        actor=focal, complaint=sea, category=Category.STAFF_MISCONDUCT, reason="Agent en cause"
+    )
+    sea.refresh_from_db()
+    assert (sea.category, sea.is_sensitive) == (Category.STAFF_MISCONDUCT, True)
+
+
+def _inconsistent(kayes: User, focal: User) -> Complaint:
+    """An ordinary complaint with a referral, as older data may hold: written directly."""
+    family = household()
+    payment = complaint(kayes, household_code=family.code)
+    referral = ProtectionReferral.objects.create(
+        complaint=payment, has_consent=True, consent_on=timezone.localdate(),
+        referred_by=focal, referred_at=timezone.now(),
+    )  # fmt: skip
+    Event.objects.create(complaint=payment, kind=Event.Kind.REFERRAL, actor=focal,
+                         at=timezone.now())  # fmt: skip
+    assert take_up(f"grievances:{referral.pk}")  # adds "protection: pris en charge"
+    assert not payment.is_sensitive
+    return payment
+
+
+def test_an_inconsistent_referred_complaint_only_moves_into_a_sensitive_category(
+    areas: None,
+) -> None:
+    kayes = officer()
+    focal = focal_point()
+    payment = _inconsistent(kayes, focal)
+    with pytest.raises(Conflict) as refused:
+        services.reclassify_complaint(
+            actor=kayes, complaint=payment, category=Category.WRONG_AMOUNT, reason="Montant"
+        )
+    assert "point focal" in str(refused.value)
+    _assert_nothing_about_protection(str(refused.value))  # the reason is for focal points
+    services.reclassify_complaint(
+        actor=kayes, complaint=payment, category=Category.SEA, reason="Révélation d'abus"
+    )
+    payment.refresh_from_db()
+    assert payment.is_sensitive
+    page = signed_in(kayes).get(reverse("grievances:detail", args=[payment.code]))
+    assert page.status_code == 404  # restricted to focal points at once
