@@ -5,6 +5,8 @@ row that is not sensitive (older data)."""
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +15,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from openpyxl import load_workbook
 
 from conftest import signed_in
 from jigi.accounts.models import User
 from jigi.audit.models import AuditEntry
 from jigi.core.errors import Conflict
 from jigi.core.handoffs import pending_handoffs, take_up
-from jigi.grievances import services
+from jigi.grievances import selectors, services
 from jigi.grievances.models import Category, Complaint, Event, ProtectionReferral
 from jigi.grievances.tests.factories import complaint, focal_point, household, officer
 
@@ -143,6 +146,48 @@ def _inconsistent(kayes: User, focal: User) -> Complaint:
     assert take_up(f"grievances:{referral.pk}")  # adds "protection: pris en charge"
     assert not payment.is_sensitive
     return payment
+
+
+def test_an_ordinary_officer_sees_nothing_of_a_referral_on_an_ordinary_complaint(
+    areas: None,
+) -> None:
+    kayes = officer()
+    focal = focal_point()
+    payment = _inconsistent(kayes, focal)
+    client = signed_in(kayes)
+    page = client.get(reverse("grievances:detail", args=[payment.code]))
+    assert page.status_code == 200
+    assert "Pas reçu le paiement" in page.content.decode()  # the page itself is there
+    _assert_nothing_about_protection(page.content.decode())
+    api = client.get(f"/api/v1/grievances/{payment.code}")
+    assert api.status_code == 200
+    _assert_nothing_about_protection(json.dumps(api.json(), ensure_ascii=False))
+    listed = client.get("/api/v1/grievances").json()
+    assert [item["code"] for item in listed["items"]] == [payment.code]
+    _assert_nothing_about_protection(json.dumps(listed, ensure_ascii=False))
+    for name in ("grievances:list", "grievances:dashboard"):
+        _assert_nothing_about_protection(client.get(reverse(name)).content.decode())
+    searched = client.get(reverse("grievances:list"), {"q": payment.code}).content.decode()
+    assert payment.code in searched
+    _assert_nothing_about_protection(searched)
+    assert payment.household is not None
+    panel = client.get(reverse("registry:household_detail", args=[payment.household.code]))
+    assert payment.code in panel.content.decode()
+    _assert_nothing_about_protection(panel.content.decode())
+    export = client.get(reverse("grievances:export"))
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    cells = " ".join(str(cell) for row in sheet.iter_rows(values_only=True) for cell in row)
+    assert payment.code in cells
+    _assert_nothing_about_protection(cells)
+    # The reads that the pages use hold it back too.
+    assert selectors.protection_referral_for(kayes, payment) is None
+    assert Event.Kind.REFERRAL not in {e.kind for e in selectors.timeline_for(kayes, payment)}
+    # A focal point sees it, to set the complaint right.
+    focal_page = _second_factor(signed_in(focal), focal).get(
+        reverse("grievances:detail", args=[payment.code])
+    )
+    assert 'data-testid="referral"' in focal_page.content.decode()
+    assert "protection: pris en charge" in focal_page.content.decode()
 
 
 def test_an_inconsistent_referred_complaint_only_moves_into_a_sensitive_category(
