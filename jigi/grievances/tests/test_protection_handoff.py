@@ -209,3 +209,19 @@ def test_an_inconsistent_referred_complaint_only_moves_into_a_sensitive_category
     assert payment.is_sensitive
     page = signed_in(kayes).get(reverse("grievances:detail", args=[payment.code]))
     assert page.status_code == 404  # restricted to focal points at once
+
+
+def test_the_audit_page_names_neither_who_referred_nor_which_complaint(
+    areas: None, administrator: User
+) -> None:
+    """An administrator reads the audit page: beside the complaint's other entries (an
+    ordinary complaint's recording names its household), a named referral would tie a
+    household to a GBV disclosure."""
+    focal = focal_point()
+    sea = complaint(category=Category.SEA)
+    _refer(focal, sea)
+    page = signed_in(administrator).get(reverse("audit:entries")).content.decode()
+    assert "grievances.refer_protection" in page  # the entry is there, in its place
+    row = next(line for line in page.splitlines() if "grievances.refer_protection" in line)
+    assert sea.code not in row
+    assert focal.username not in row
