@@ -23,8 +23,8 @@ from jigi.audit.models import AuditEntry
 from jigi.core.errors import Conflict
 from jigi.core.handoffs import pending_handoffs, take_up
 from jigi.grievances import selectors, services
-from jigi.grievances.models import Category, Complaint, Event, ProtectionReferral
-from jigi.grievances.tests.factories import complaint, focal_point, household, officer
+from jigi.grievances.models import Category, Complaint, Event, Level, ProtectionReferral
+from jigi.grievances.tests.factories import complaint, focal_point, household, officer, rule
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +225,50 @@ def test_the_audit_page_names_neither_who_referred_nor_which_complaint(
     row = next(line for line in page.splitlines() if "grievances.refer_protection" in line)
     assert sea.code not in row
     assert focal.username not in row
+
+
+def test_an_appeal_of_a_referred_complaint_goes_to_a_focal_point_only(areas: None) -> None:
+    """The appeal and the escalation pick the next level's assignee by the rules: a rule for
+    every category never hands a referred case to an ordinary officer."""
+    focal = focal_point()
+    regional = officer("plaintes.region")
+    rule(regional, Level.REGIONAL)  # any category, any region
+    sea = complaint(category=Category.SEA)
+    _refer(focal, sea)
+    services.resolve_complaint(actor=focal, complaint=sea, resolution="referred", note="VBG")
+    services.appeal_complaint(actor=focal, complaint=sea, reason="Pas de suite")
+    sea.refresh_from_db()
+    assert (sea.status, sea.is_sensitive, sea.assigned_to) == ("appealed", True, None)
+    rule(focal, Level.NATIONAL, category=Category.SEA)
+    services.resolve_complaint(actor=focal, complaint=sea, resolution="referred", note="VBG")
+    services.appeal_complaint(actor=focal, complaint=sea, reason="Toujours rien")
+    sea.refresh_from_db()
+    assert sea.assigned_to == focal
+    assert not selectors.complaints_for(regional).filter(pk=sea.pk).exists()
+
+
+def test_the_register_change_request_of_a_referred_complaint_says_nothing_of_protection(
+    areas: None, programme_officer_kayes: User
+) -> None:
+    """A data correction sent to the register names the complaint by its code only: its
+    reviewers learn nothing of a referral, even one left on an ordinary complaint."""
+    kayes = officer()
+    focal = focal_point()
+    family = household()
+    correction = complaint(kayes, category=Category.DATA_CORRECTION, household_code=family.code)
+    ProtectionReferral.objects.create(
+        complaint=correction, has_consent=True, consent_on=timezone.localdate(),
+        referred_by=focal, referred_at=timezone.now(),
+    )  # fmt: skip
+    change = services.request_register_correction(
+        actor=kayes, complaint=correction, kind="correct_household", payload={"village": "X"}
+    )
+    reviewer = signed_in(programme_officer_kayes)
+    for url in (
+        reverse("registry:change_request_detail", args=[change.pk]),
+        reverse("registry:change_requests"),
+        reverse("registry:household_detail", args=[family.code]),
+    ):
+        page = reviewer.get(url)
+        assert page.status_code == 200
+        _assert_nothing_about_protection(page.content.decode())
