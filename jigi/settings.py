@@ -296,6 +296,7 @@ OTP_TOTP_ISSUER = "Jigi"
 # Audit entries the general audit page shows without actor or object (decision 0008).
 JIGI_AUDIT_MASKED_ACTIONS = (
     "protection.",
+    "grievances.refer_protection",  # the complaint's code beside its other entries
     "programmes.priority_referral",
     "programmes.settle_priority_referral",
     "programmes.withdraw_priority_referral",

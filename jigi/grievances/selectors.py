@@ -3,7 +3,9 @@
 General lists, counts, statistics, exports and search never hold sensitive cases, whoever
 asks: focal points see those only in their own list (`sensitive_for`). Loading one complaint
 goes through `get_complaint_for`, which answers "not found" for a sensitive case to anyone but
-a focal point and audit-logs each opening of one.
+a focal point and audit-logs each opening of one. A hand-off to protection (the referral, its
+status and its timeline entries) is for focal points alone, whatever the complaint's category:
+`protection_referral_for` and `timeline_for` hold it back from everyone else.
 """
 
 from __future__ import annotations
@@ -27,7 +29,14 @@ from jigi.accounts.roles import Perm
 from jigi.audit.services import record
 from jigi.core.errors import Forbidden, NotFound
 from jigi.core.text import fold
-from jigi.grievances.models import AppealOffer, Category, Channel, Complaint
+from jigi.grievances.models import (
+    AppealOffer,
+    Category,
+    Channel,
+    Complaint,
+    Event,
+    ProtectionReferral,
+)
 from jigi.payments import selectors as payments
 from jigi.payments.models import PaymentLine
 
@@ -128,6 +137,24 @@ def get_complaint_for(user: User, code: str) -> Complaint:
             record(actor=user, action="grievances.open_sensitive", target=complaint,
                    target_label=complaint.code)  # fmt: skip
     return complaint
+
+
+def protection_referral_for(user: User, complaint: Complaint) -> ProtectionReferral | None:
+    """The complaint's hand-off to protection, for a focal point only. Referrals are made on
+    sensitive complaints alone, but a row that is not (older data) must not tell an ordinary
+    officer that the complainant disclosed violence."""
+    if not has_perm(user, Perm.GRIEVANCES_SENSITIVE):
+        return None
+    return ProtectionReferral.objects.filter(complaint_id=complaint.pk).first()
+
+
+def timeline_for(user: User, complaint: Complaint) -> QuerySet[Event]:
+    """The complaint's timeline; its protection entries (referral, taken up) for focal points
+    only."""
+    rows = complaint.events.select_related("actor")
+    if not has_perm(user, Perm.GRIEVANCES_SENSITIVE):
+        rows = rows.exclude(kind=Event.Kind.REFERRAL)
+    return rows
 
 
 def public_status(code: str) -> dict[str, Any] | None:

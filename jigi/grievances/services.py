@@ -527,6 +527,35 @@ def assign_complaint(
     return complaint
 
 
+REFERRED_STAYS_SENSITIVE = gettext_lazy(
+    "Cette plainte a été référée à la protection : elle reste dans une catégorie sensible "
+    "(exploitation et abus sexuels, fraude ou mauvaise conduite du personnel), réservée aux "
+    "points focaux. Choisissez l'une de ces catégories."
+)
+REFERRAL_NEEDS_SENSITIVE = gettext_lazy(
+    "Seule une plainte sensible peut être référée à la protection : le référencement "
+    "révélerait la violence subie à tous ceux qui voient cette plainte. Changez d'abord sa "
+    "catégorie (exploitation et abus sexuels, fraude ou mauvaise conduite du personnel), avec "
+    "un motif : elle sera réservée aux points focaux."
+)
+
+
+def _lock(complaint: Complaint) -> bool:
+    """Lock the complaint's row until the end of the transaction; its sensitivity as stored."""
+    stored = (
+        Complaint.objects.select_for_update()
+        .filter(pk=complaint.pk)
+        .values_list("is_sensitive", flat=True)
+        .first()
+    )
+    return bool(stored)
+
+
+def _is_referred(complaint: Complaint) -> bool:
+    """Whether the complaint was handed to protection (pending or taken up)."""
+    return ProtectionReferral.objects.filter(complaint_id=complaint.pk).exists()
+
+
 def reclassify_complaint(
     *, actor: Actor, complaint: Complaint, category: str, reason: str
 ) -> Complaint:
@@ -535,7 +564,8 @@ def reclassify_complaint(
     it leaves every general list, count and export, and goes to a focal point (the one of the
     matching rule, or nobody until a focal point takes it); only a focal point moves a
     sensitive case back out. The deadline set at receipt does not move (statistics measure
-    against it)."""
+    against it). A complaint referred to protection never leaves the sensitive categories:
+    its referral would then show to every officer who opens it."""
     _require_access(actor, complaint, Perm.GRIEVANCES_MANAGE)
     errors: dict[str, list[str]] = {}
     if category not in Category.values:
@@ -554,6 +584,15 @@ def reclassify_complaint(
         assignee = assignee_for(category, complaint.area_id, complaint.level)
     was = {"sensitive": complaint.is_sensitive, "category": complaint.category}
     with transaction.atomic():
+        # The row lock orders this against a referral being made (it takes the same lock):
+        # a referral committed meanwhile is seen here, and keeps the complaint sensitive.
+        _lock(complaint)
+        if not sensitive and _is_referred(complaint):
+            # Only a focal point may learn why (an ordinary officer can reach a referred
+            # complaint only if older data left it outside the sensitive categories).
+            if actor is None or has_perm(actor, Perm.GRIEVANCES_SENSITIVE):
+                raise Conflict(str(REFERRED_STAYS_SENSITIVE))
+            raise Conflict(_("Seul un point focal peut changer la catégorie de cette plainte."))
         updated = Complaint.objects.filter(pk=complaint.pk, status=complaint.status).update(
             category=category,
             is_sensitive=sensitive,
@@ -856,8 +895,15 @@ def refer_to_protection(
     *, actor: User, complaint: Complaint, has_consent: bool, consent_on: date | None
 ) -> ProtectionReferral:
     """Refer a GBV disclosure to protection with the complainant's informed consent. The
-    referral carries the consent, its date and who referred, never the narrative."""
+    referral carries the consent, its date and who referred, never the narrative.
+
+    Only a sensitive complaint is referred (a disclosure recorded under an ordinary category
+    is first reclassified, with its reason, which restricts it to focal points): on an
+    ordinary one, the referral would tell every officer who opens it that the complainant
+    disclosed violence."""
     _require_access(actor, complaint, Perm.GRIEVANCES_SENSITIVE)
+    if not complaint.is_sensitive:
+        raise Conflict(str(REFERRAL_NEEDS_SENSITIVE))
     errors: dict[str, list[str]] = {}
     if not has_consent:
         errors["has_consent"] = [
@@ -872,6 +918,10 @@ def refer_to_protection(
     assert consent_on is not None  # noqa: S101 (checked above)
     try:
         with transaction.atomic():
+            # Locked and read again: a reclassification out of the sensitive categories
+            # committed since the complaint was loaded is seen here (it takes the same lock).
+            if not _lock(complaint):
+                raise Conflict(str(REFERRAL_NEEDS_SENSITIVE))
             referral = ProtectionReferral.objects.create(
                 complaint=complaint, has_consent=True, consent_on=consent_on,
                 referred_by=actor, referred_at=timezone.now(),

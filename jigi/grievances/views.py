@@ -181,13 +181,13 @@ def _detail_context(user: User, complaint: Complaint) -> dict[str, Any]:
     members = complaint.household.members.filter(status="alive") if complaint.household else []
     return {
         "complaint": complaint,
-        "events": complaint.events.select_related("actor"),
+        "events": selectors.timeline_for(user, complaint),
         "attachments": complaint.attachments.all(),
         "payment": selectors.payment_context(user, complaint),
         "lines": selectors.household_lines(user, complaint),
         "can_manage": can_manage,
         "can_refer": complaint.is_sensitive and has_perm(user, Perm.GRIEVANCES_SENSITIVE),
-        "referral": getattr(complaint, "protection_referral", None),
+        "referral": selectors.protection_referral_for(user, complaint),
         "transitions": services.TRANSITIONS.get(complaint.status, frozenset()),
         "assign_form": forms.AssignForm(
             assignees=selectors.assignees(complaint.is_sensitive), auto_id="assign_%s"
