@@ -1107,7 +1107,12 @@ def take_up_protection_referral(key: str) -> bool:
         ).update(status=ProtectionReferral.Status.ACCEPTED)
         if updated:
             referral = ProtectionReferral.objects.select_related("complaint").get(pk=int(key))
-            _event(referral.complaint, Event.Kind.REFERRAL, None, text="protection: pris en charge")
+            _event(
+                referral.complaint,
+                Event.Kind.REFERRAL,
+                None,
+                text=str(_("Pris en charge par la protection")),
+            )
     return bool(updated)
 
 

@@ -143,7 +143,7 @@ def _inconsistent(kayes: User, focal: User) -> Complaint:
     )  # fmt: skip
     Event.objects.create(complaint=payment, kind=Event.Kind.REFERRAL, actor=focal,
                          at=timezone.now())  # fmt: skip
-    assert take_up(f"grievances:{referral.pk}")  # adds "protection: pris en charge"
+    assert take_up(f"grievances:{referral.pk}")  # adds "Pris en charge par la protection"
     assert not payment.is_sensitive
     return payment
 
@@ -187,7 +187,7 @@ def test_an_ordinary_officer_sees_nothing_of_a_referral_on_an_ordinary_complaint
         reverse("grievances:detail", args=[payment.code])
     )
     assert 'data-testid="referral"' in focal_page.content.decode()
-    assert "protection: pris en charge" in focal_page.content.decode()
+    assert "Pris en charge par la protection" in focal_page.content.decode()
 
 
 def test_an_inconsistent_referred_complaint_only_moves_into_a_sensitive_category(
