@@ -1,9 +1,12 @@
-"""A GBV case worker in French in a real browser: second factor, a case opened with consent,
-an incident classified from the guided questions (a date in the future refused first), a
-referral refused without consent, then the quick exit signs her out."""
+"""GBV work in French in a real browser: a case worker (second factor, a case opened with
+consent, an incident classified from the guided questions — a date in the future refused
+first —, a referral refused without consent, then the quick exit signs her out), and a supervisor
+reading who opened a case and who was refused."""
 
 from __future__ import annotations
 
+import contextlib
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -13,8 +16,10 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
+from jigi.core.errors import NotFound
+from jigi.protection import selectors
 from jigi.protection.models import Case
-from jigi.protection.tests.factories import NO_ANSWERS, partner, provider, worker
+from jigi.protection.tests.factories import NO_ANSWERS, case, partner, provider, supervisor, worker
 from tests.browser.test_ui import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -79,3 +84,35 @@ def test_case_worker_opens_a_case_classifies_an_incident_and_exits(
     page.wait_for_url("https://www.wikipedia.org/**")
     page.goto(f"{live_server.url}/protection/cases/{code}/")
     expect(page.locator("h1")).to_have_text("Connexion à Jigi")
+
+
+def test_a_supervisor_finds_who_opened_a_case_and_who_was_refused(
+    live_server: Any, page: Page, areas: None
+) -> None:
+    me = worker()
+    provider()
+    kase = case(me, name="Fanta Koné")
+    selectors.case_file(me, kase.code)  # the case worker reads the file
+    stranger = worker("vbg.kayes", "osc-kayes", area="ML010312")
+    with contextlib.suppress(NotFound):
+        selectors.get_case_for(stranger, kase.code)  # another site's worker tries
+    boss = supervisor()
+    device = TOTPDevice.objects.create(user=boss, name="téléphone", confirmed=True)
+    sign_in(page, live_server.url, "vbg.superviseure")
+    page.get_by_label("Code à 6 chiffres").fill(f"{totp(device.bin_key):06d}")
+    page.get_by_role("button", name="Vérifier").click()
+
+    page.get_by_role("link", name="Journal d'accès VBG").first.click()
+    audit = page.get_by_test_id("audit")
+    expect(audit).to_contain_text(kase.code)
+    expect(audit).to_contain_text("vbg.gestionnaire")
+    expect(page.locator("body")).not_to_contain_text("Fanta")  # names fields, never values
+    page.get_by_label("Utilisateur·rice").fill("vbg.kayes")
+    page.get_by_role("button", name="Filtrer").click()  # htmx: the table alone is replaced
+    expect(page).to_have_url(re.compile(r"user=vbg\.kayes"))
+    expect(page.get_by_test_id("count")).to_have_text("1 entrée")
+    expect(audit.locator("tr.refused")).to_contain_text("Refusé")
+
+    page.get_by_role("link", name=kase.code).first.click()
+    expect(page.locator("h1")).to_contain_text(kase.code)
+    expect(page.get_by_test_id("audit")).to_contain_text("vbg.kayes")
