@@ -29,12 +29,18 @@ class BulkRows:
         self.columns = tuple(str(field.column) for field in fields)  # type: ignore[union-attr]
         self.adapters = [_adapter(field) for field in fields]
 
-    def insert(self, rows: list[tuple[Any, ...]], *, returning: bool = False) -> list[int]:
-        """Insert ``rows``; with ``returning``, the new primary keys in the order given."""
+    def insert(
+        self, rows: list[tuple[Any, ...]], *, returning: bool = False, adapt: bool = True
+    ) -> list[int]:
+        """Insert ``rows``; with ``returning``, the new primary keys in the order given.
+
+        ``adapt=False``: the values are already in the columns' stored form (dates as ISO text,
+        decimals as text, JSON as text), as staged imports hold them; copying every row to
+        adapt it costs more than the insert on SQLite."""
         if not rows:
             return []
-        adapted = [(index, adapt) for index, adapt in enumerate(self.adapters) if adapt]
-        if adapted:
+        adapted = [(index, adapter) for index, adapter in enumerate(self.adapters) if adapter]
+        if adapted and adapt:
             rows = [self._adapt(row, adapted) for row in rows]
         if connection.vendor == "postgresql":
             return self._copy(rows, returning=returning)

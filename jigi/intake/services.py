@@ -31,7 +31,7 @@ from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
-from django.db.models import Count, Model, Q, Sum, TextField
+from django.db.models import Count, Max, Min, Model, Q, Sum, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -973,40 +973,6 @@ def summary(batch: ImportBatch) -> dict[str, Any]:
 # Commit
 
 
-@cache
-def _json_kinds(model: type[Model]) -> dict[str, str]:
-    """How each field's value comes back from the staged JSON: date, decimal, relation, as is."""
-    kinds = {}
-    for field in model._meta.concrete_fields:
-        internal = field.get_internal_type()
-        if internal == "DateField":
-            kinds[field.name] = "date"
-        elif internal == "DecimalField":
-            kinds[field.name] = "decimal"
-        elif field.is_relation:
-            kinds[field.name] = "relation"
-    return kinds
-
-
-def _from_json(
-    model: type[Model], values: dict[str, Any], areas: dict[str, AdminArea]
-) -> dict[str, Any]:
-    typed = dict(values)  # most values come back as they are: only the typed fields change
-    for name, kind in _json_kinds(model).items():
-        value = typed.get(name)
-        if value is None or value == "":
-            continue
-        if kind == "date":
-            typed[name] = date.fromisoformat(value)
-        elif kind == "decimal":
-            typed[name] = Decimal(value)
-        else:
-            typed[name] = (
-                areas[value] if isinstance(value, str) else AdminArea.objects.get(pk=value)
-            )
-    return typed
-
-
 def commit_batch(
     batch: ImportBatch, progress: Progress | None = None, *, actor: Actor = None
 ) -> dict[str, Any]:
@@ -1040,14 +1006,18 @@ def commit_batch(
         _large_page_cache(),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-decode") as decoder,
     ):
-        after = 0
+        bounds = todo.aggregate(first=Min("pk"), last=Max("pk"))
+        after, last = (bounds["first"] or 1) - 1, bounds["last"] or 0
 
         def read_next() -> Future[list[_Pending]]:
             nonlocal after
-            # Every chunk written is committed or set aside: the next one follows it by id.
-            part = list(rows.filter(pk__gt=after)[:CHUNK])
-            if part:
-                after = part[-1][0]
+            # Every chunk written is committed or set aside: the next one follows it by id, in
+            # a window of ids. ("id > after … LIMIT n" let PostgreSQL's planner read the whole
+            # rest of the batch by its index and sort it, for every chunk: quadratic.)
+            part: list[tuple[Any, ...]] = []
+            while not part and after < last:
+                part = list(rows.filter(pk__gt=after, pk__lte=after + CHUNK))
+                after += CHUNK
             return decoder.submit(committer.decode, part)
 
         upcoming = read_next()
@@ -1132,17 +1102,13 @@ class _Committer:
                 error_rows, content_hash, action,
             )  # fmt: skip
             if action == StagedHousehold.Action.NEW:
+                # The staged values are already what the columns store (ISO dates, decimals
+                # as text, P-codes for communes): they go to the register as they are.
                 item.spec = BulkHousehold(
                     commune=areas[item.payload["commune"]],
-                    values=_from_json(Household, item.payload["household"], areas),
+                    values=item.payload["household"],
                     members=[
-                        (
-                            _from_json(Individual, member["values"], areas),
-                            [
-                                _from_json(IdentityDocument, doc, areas)
-                                for doc in member["documents"]
-                            ],
-                        )
+                        (member["values"], member["documents"])
                         for member in item.payload["members"]
                     ],
                     note={**note, "rows": _rows_label(item)},

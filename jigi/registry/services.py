@@ -228,7 +228,9 @@ def _column_defaults(model: type[Model], exclude: set[str]) -> dict[str, Any]:
 @dataclass(frozen=True)
 class BulkHousehold:
     """A household already validated by `rules` (values cleaned, scope checked) for
-    `register_households_bulk`; ``note`` goes into its audit entry (e.g. the import rows)."""
+    `register_households_bulk`, its values in their stored form (ISO dates, decimals as text,
+    P-codes for communes: as an import stages them); ``note`` goes into its audit entry (e.g.
+    the import rows)."""
 
     commune: AdminArea
     values: dict[str, Any]
@@ -273,6 +275,7 @@ def register_households_bulk(
                 for code, spec in zip(codes, households, strict=True)
             ],
             returning=True,
+            adapt=False,
         )
         member_rows: list[tuple[Any, ...]] = []
         folded_names: list[str] = []
@@ -289,7 +292,9 @@ def register_households_bulk(
                         *member_values({**member_defaults, **values}),
                     )
                 )
-        member_ids = BulkRows(Individual, member_columns).insert(member_rows, returning=True)
+        member_ids = BulkRows(Individual, member_columns).insert(
+            member_rows, returning=True, adapt=False
+        )
         words: set[str] = set()
         tokens: list[tuple[int, int, str]] = []
         pairs: list[tuple[int, int, str]] = []
@@ -326,7 +331,7 @@ def register_households_bulk(
         BulkRows(
             IdentityDocument,
             ("individual", "kind", "number", "number_normalised", "issuer", "issued_on"),
-        ).insert(documents)
+        ).insert(documents, adapt=False)
         record_many(
             actor=actor,
             action="registry.household_registered",
