@@ -274,6 +274,9 @@ JIGI_IMPORT_MAX_BYTES = env_int("JIGI_IMPORT_MAX_MB", default=500, minimum=1) * 
 # Processes that check a large CSV import's rows side by side (decision 0005). Default 1: in
 # the job's own process, as on the shared 2-core benchmark machine two measured no faster.
 JIGI_IMPORT_CHECK_WORKERS = env_int("JIGI_IMPORT_CHECK_WORKERS", default=1, minimum=1)
+# Processes that write a large import's new households side by side on PostgreSQL, each with
+# its own connection (decision 0005): one builds its rows while the server works for the other.
+JIGI_IMPORT_COMMIT_WORKERS = env_int("JIGI_IMPORT_COMMIT_WORKERS", default=2, minimum=1)
 # After an import commits, queue a dedup run over the register (the imported households are
 # checked as a whole); off, administrators run it themselves.
 JIGI_DEDUP_AFTER_IMPORT = env_bool("JIGI_DEDUP_AFTER_IMPORT", default=True)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -42,6 +42,7 @@ from jigi.accounts.policy import has_perm
 from jigi.accounts.roles import Perm
 from jigi.audit.services import record
 from jigi.core.bulk import BulkRows, insert_objects, now_value
+from jigi.core.codes import allocate_numbers
 from jigi.core.errors import DomainError, Forbidden, InvalidInput
 from jigi.core.jobs import JobStopped, Progress, job_kind, start_job
 from jigi.core.models import AdminArea, Job
@@ -61,6 +62,7 @@ from jigi.registry import rules
 from jigi.registry.errors import REQUIRED
 from jigi.registry.models import Household, IdentityDocument, Individual
 from jigi.registry.services import (
+    CODE_SEQUENCE,
     BulkHousehold,
     add_member,
     register_households_bulk,
@@ -76,6 +78,8 @@ SQLITE_IMPORT_CACHE_KIB = 256 * 1024
 CHUNK = 2000
 # A CSV of at least this many rows is checked in worker processes (JIGI_IMPORT_CHECK_WORKERS).
 PARALLEL_CHECK_ROWS = 20_000
+# A PostgreSQL commit of at least this many households runs in JIGI_IMPORT_COMMIT_WORKERS.
+PARALLEL_COMMIT_HOUSEHOLDS = 20_000
 CROSSWALK = Path(__file__).parent / "data" / "mali_admin3_pcode_crosswalk_2015_2021.csv"
 FILE_SOURCE = "fichier"
 KOBO_SOURCE = "kobo"
@@ -1002,22 +1006,32 @@ def commit_batch(
     rows = todo.annotate(
         payload_text=Cast("payload", TextField()), errors_text=Cast("errors", TextField())
     ).values_list(*_PENDING_COLUMNS)
+    # Every chunk written is committed or set aside: chunks are windows of ids. ("id > after …
+    # LIMIT n" let PostgreSQL's planner read the whole rest of the batch by its index and sort
+    # it, for every chunk: quadratic.)
+    bounds = todo.aggregate(first=Min("pk"), last=Max("pk"))
+    windows = range((bounds["first"] or 1) - 1, bounds["last"] or 0, CHUNK)
+    workers = settings.JIGI_IMPORT_COMMIT_WORKERS
+    if (
+        connection.vendor == "postgresql"
+        and workers > 1
+        and batch.policy == ImportBatch.Policy.VALID_ONLY
+        and total - done >= PARALLEL_COMMIT_HOUSEHOLDS
+    ):
+        # New households side by side; the updates are left for the loop below.
+        done = _commit_in_workers(committer, rows, windows, workers, progress, done)
     with (
         _large_page_cache(),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-decode") as decoder,
     ):
-        bounds = todo.aggregate(first=Min("pk"), last=Max("pk"))
-        after, last = (bounds["first"] or 1) - 1, bounds["last"] or 0
+        pending = iter(windows)
 
         def read_next() -> Future[list[_Pending]]:
-            nonlocal after
-            # Every chunk written is committed or set aside: the next one follows it by id, in
-            # a window of ids. ("id > after … LIMIT n" let PostgreSQL's planner read the whole
-            # rest of the batch by its index and sort it, for every chunk: quadratic.)
             part: list[tuple[Any, ...]] = []
-            while not part and after < last:
-                part = list(rows.filter(pk__gt=after, pk__lte=after + CHUNK))
-                after += CHUNK
+            for lower in pending:
+                part = list(rows.filter(pk__gt=lower, pk__lte=lower + CHUNK))
+                if part:
+                    break
             return decoder.submit(committer.decode, part)
 
         upcoming = read_next()
@@ -1033,6 +1047,99 @@ def commit_batch(
     result = _finish_commit(batch, actor)
     batch_path(batch).unlink(missing_ok=True)  # the file holds personal data: keep it no longer
     return result
+
+
+def _commit_worker(
+    committer: _Committer,
+    rows: Any,
+    windows: range,
+    index: int,
+    workers: int,
+    out: Connection,
+) -> None:
+    """In a forked process (PostgreSQL): write the new households of every ``workers``-th
+    window of staged ids from ``index``, each chunk in its own transaction as in a commit
+    in one process; updates are left to the parent."""
+    for alias in connections:  # the parent's: set aside unused and unclosed (_check_worker)
+        _INHERITED.append(connections[alias].connection)
+        connections[alias].connection = None
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    committer.codes_ahead = True
+    try:
+        for number, lower in enumerate(windows):
+            if number % workers != index:
+                continue
+            part = list(rows.filter(pk__gt=lower, pk__lte=lower + CHUNK))
+            if part:
+                chunk = committer.decode(part)
+                committer.commit(chunk, updates=False)
+                out.send(
+                    ("done", sum(item.action != StagedHousehold.Action.UPDATE for item in chunk))
+                )
+        out.send(("end", None))
+    except BaseException as exc:  # the parent raises it; this process only reports
+        out.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        connections.close_all()
+        out.close()
+
+
+def _commit_in_workers(
+    committer: _Committer,
+    rows: Any,
+    windows: range,
+    workers: int,
+    progress: Progress | None,
+    done: int,
+) -> int:
+    """PostgreSQL: write new households in ``workers`` processes side by side, each with its
+    own connection and one transaction per chunk (decision 0005). One process's Python
+    builds its rows while the server works on the other's: alone, the two take turns.
+
+    What a transaction locks is kept short: household numbers are drawn before each chunk's
+    transaction (a chunk that fails leaves a gap in the codes, never a code given twice),
+    the audit chain's head is taken at the end of each transaction. A crash leaves whole chunks committed or not, and
+    the commit resumes as in one process. Returns the households written or set aside."""
+    context = multiprocessing.get_context("fork")
+    receivers: list[Connection] = []
+    processes: list[multiprocessing.process.BaseProcess] = []
+    try:
+        for index in range(workers):
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_commit_worker,
+                args=(committer, rows, windows, index, workers, sender),
+                daemon=True,
+            )
+            process.start()
+            sender.close()
+            receivers.append(receiver)
+            processes.append(process)
+        running = list(receivers)
+        while running:
+            ready = wait(running, timeout=5)
+            for receiver in [receiver for receiver in running if receiver in ready]:
+                try:
+                    kind, message = receiver.recv()
+                except EOFError:
+                    raise RuntimeError("An import commit worker stopped.") from None
+                if kind == "error":
+                    raise RuntimeError(f"An import commit worker failed: {message}")
+                if kind == "end":
+                    running.remove(receiver)
+                else:
+                    done += message
+            if progress is not None:
+                progress.update(done)  # also where a cancelled job stops
+    finally:
+        for worker in processes:
+            if worker.is_alive():  # stopped early (an error, a cancelled job)
+                worker.kill()
+            worker.join()
+        for receiver in receivers:
+            receiver.close()
+    return done
 
 
 @contextmanager
@@ -1090,6 +1197,9 @@ class _Committer:
             SourceRecord,
             ("source", "key", "household", "content_hash", "member_keys", "batch", "updated_at"),
         )
+        # Draw the household numbers before each chunk's transaction (side by side commits:
+        # the sequence's row stays locked until the transaction that draws from it ends).
+        self.codes_ahead = False
 
     def decode(self, rows: list[tuple[Any, ...]]) -> list[_Pending]:
         """Staged rows read as text (``_PENDING_COLUMNS``) → households to commit, each new
@@ -1116,7 +1226,8 @@ class _Committer:
             items.append(item)
         return items
 
-    def commit(self, chunk: list[_Pending]) -> None:
+    def commit(self, chunk: list[_Pending], *, updates: bool = True) -> None:
+        """Write a chunk: its new households together, then (``updates``) each update."""
         fresh = []
         for item in chunk:
             if self.scope is not None and not item.payload["commune"].startswith(self.scope):
@@ -1128,7 +1239,7 @@ class _Committer:
         if fresh:
             self.commit_new(fresh)
         for item in chunk:
-            if item.action == StagedHousehold.Action.UPDATE:
+            if updates and item.action == StagedHousehold.Action.UPDATE:
                 self.commit_update(item)
 
     def refuse(self, item: _Pending, reason: str) -> None:
@@ -1173,6 +1284,7 @@ class _Committer:
 
     def write_new(self, items: list[_Pending]) -> None:
         batch = self.batch
+        numbers = allocate_numbers(CODE_SEQUENCE, len(items)) if self.codes_ahead else None
         with transaction.atomic():
             taken = set(
                 SourceRecord.objects.filter(
@@ -1187,7 +1299,11 @@ class _Committer:
                 else:
                     fresh.append(item)
             specs = [item.spec for item in fresh if item.spec is not None]
-            created = register_households_bulk(actor=self.actor, households=specs)
+            created = register_households_bulk(
+                actor=self.actor,
+                households=specs,
+                numbers=numbers[: len(specs)] if numbers is not None else None,
+            )
             now = now_value()
             self.source_rows.insert(
                 [

@@ -239,13 +239,14 @@ class BulkHousehold:
 
 
 def register_households_bulk(
-    *, actor: Actor, households: list[BulkHousehold]
+    *, actor: Actor, households: list[BulkHousehold], numbers: range | None = None
 ) -> list[tuple[Household, list[int]]]:
     """Many validated households at once (imports): the rows, name index and audit entries
     `register_household` writes, in a few bulk statements inside one transaction.
 
     Returns each household (its id, code and commune only) with its members' ids, in the
-    order given.
+    order given. ``numbers``: the households' code numbers, drawn beforehand
+    (`allocate_numbers`); by default they are drawn inside this transaction.
     """
     _require(actor, Perm.REGISTRY_EDIT)
     if not households:
@@ -259,7 +260,8 @@ def register_households_bulk(
     member_columns = ("household", "names_folded", *member_defaults)
     household_values, member_values = itemgetter(*household_defaults), itemgetter(*member_defaults)
     with transaction.atomic():
-        numbers = allocate_numbers(CODE_SEQUENCE, len(households))
+        if numbers is None:
+            numbers = allocate_numbers(CODE_SEQUENCE, len(households))
         codes = [
             make_code(REGION_PREFIXES[spec.commune.pcode[:4]], number)
             for spec, number in zip(households, numbers, strict=True)

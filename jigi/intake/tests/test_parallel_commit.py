@@ -1,0 +1,147 @@
+"""PostgreSQL: a large import's new households are written by two processes side by side
+(decision 0005). What they write must be what one process writes, and a failure must leave a
+commit that resumes without losing or doubling anyone."""
+
+from __future__ import annotations
+
+import csv
+import io
+import multiprocessing
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from jigi.audit.models import AuditEntry
+from jigi.audit.services import verify_chain
+from jigi.intake import services
+from jigi.intake.models import ImportBatch, SourceRecord, StagedHousehold
+from jigi.intake.synth import write
+from jigi.registry.models import Household, Individual, NamePair, NameToken
+from jigi.registry.services import name_pairs, name_words
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),  # the writing processes have their own connections
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="side-by-side commits are PostgreSQL's"
+    ),
+]
+
+
+@pytest.fixture
+def side_by_side(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(services, "CHUNK", 6)
+    monkeypatch.setattr(services, "PARALLEL_COMMIT_HOUSEHOLDS", 0)
+    settings.JIGI_IMPORT_COMMIT_WORKERS = 2
+
+
+def households_of(path: Path, keep: int | None = None, change: str = "") -> bytes:
+    """The file's rows (the first ``keep`` households), with one member's phone changed in
+    the household ``change``."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header, body = rows[0], rows[1:]
+    key, phone = header.index("household_id"), header.index("phone")
+    order = list(dict.fromkeys(row[key] for row in body))
+    kept = set(order[:keep] if keep is not None else order)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in body:
+        if row[key] in kept:
+            if row[key] == change:
+                row[phone], change = "+22376543210", ""  # only its first member
+            writer.writerow(row)
+    return out.getvalue().encode()
+
+
+def imported(content: bytes) -> ImportBatch:
+    batch = services.create_batch(
+        actor=None, content=io.BytesIO(content), original_name="cercle.csv"
+    )
+    services.validate_batch(batch)
+    batch.refresh_from_db()
+    batch.policy = ImportBatch.Policy.VALID_ONLY
+    services.commit_batch(batch)
+    batch.refresh_from_db()
+    return batch
+
+
+def test_side_by_side_commits_write_every_household_once_with_its_index_and_audit(
+    areas: None, tmp_path: Path, side_by_side: None
+) -> None:
+    path = tmp_path / "r.csv"
+    write(path, households_count=70, seed=5, duplicate_rate=0.1)
+    first = imported(households_of(path, keep=20))
+    with path.open(encoding="utf-8", newline="") as handle:
+        changed = list(csv.DictReader(handle))[0]["household_id"]
+    second = imported(households_of(path, change=changed))
+
+    assert first.households_committed == first.households_new > 15
+    assert second.households_updated == 1
+    assert second.households_new == 70 - 20 - second.households_error + first.households_error
+    assert second.households_committed == second.households_new + 1
+    assert Household.objects.count() == first.households_new + second.households_new
+    codes = list(Household.objects.values_list("code", flat=True))
+    assert len(set(codes)) == len(codes)
+    # Each household's members, with its source key naming each of them.
+    for record in SourceRecord.objects.select_related("household"):
+        members = set(record.household.members.values_list("id", flat=True))
+        assert members
+        assert set(record.member_keys.values()) <= members
+    assert not StagedHousehold.objects.filter(
+        action__in=[StagedHousehold.Action.NEW, StagedHousehold.Action.UPDATE], committed=False
+    ).exists()
+    # The name index of every person, exactly as one process writes it.
+    tokens = Counter(NameToken.objects.values_list("individual_id", "token"))
+    pairs = Counter(NamePair.objects.values_list("individual_id", "pair"))
+    for person in Individual.objects.all():
+        words = name_words(person.names_folded)
+        assert {token for (who, token) in tokens if who == person.pk} == set(words)
+        assert {pair for (who, pair) in pairs if who == person.pk} == set(name_pairs(words))
+    assert max(tokens.values()) == max(pairs.values()) == 1
+    # The update went through the register's services: the change is in the history.
+    assert Individual.objects.filter(phone="+22376543210").count() == 1
+    assert AuditEntry.objects.filter(action="registry.household_registered").count() == (
+        Household.objects.count()
+    )
+    assert AuditEntry.objects.filter(action="registry.member_updated").exists()
+    assert verify_chain().ok
+    assert multiprocessing.active_children() == []
+
+
+def test_a_failing_writer_stops_the_commit_and_the_next_run_finishes_it(
+    areas: None, tmp_path: Path, side_by_side: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "r.csv"
+    write(path, households_count=60, seed=8, duplicate_rate=0.0)
+    batch = services.create_batch(
+        actor=None, content=io.BytesIO(path.read_bytes()), original_name="r.csv"
+    )
+    services.validate_batch(batch)
+    batch.refresh_from_db()
+    batch.policy = ImportBatch.Policy.VALID_ONLY
+    write_new = services._Committer.write_new
+    last = batch.staged.order_by("-pk").values_list("pk", flat=True)[0]
+
+    def broken(self: services._Committer, items: list[Any]) -> None:
+        if any(item.pk > last - 10 for item in items):
+            raise OSError("disk full")
+        write_new(self, items)
+
+    monkeypatch.setattr(services._Committer, "write_new", broken)
+    with pytest.raises(RuntimeError, match="OSError: disk full"):
+        services.commit_batch(batch)
+    assert multiprocessing.active_children() == []
+    written = Household.objects.count()
+    assert 0 < written < batch.households_new
+    assert written == batch.staged.filter(committed=True).count()
+
+    monkeypatch.setattr(services._Committer, "write_new", write_new)
+    services.commit_batch(batch)
+    batch.refresh_from_db()
+    assert Household.objects.count() == batch.households_committed == batch.households_new
+    assert SourceRecord.objects.count() == batch.households_new
+    assert verify_chain().ok
