@@ -8,6 +8,7 @@ JIGI_MODE selects how strict start-up is:
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -271,12 +272,13 @@ JIGI_JOB_STALE_AFTER = timedelta(
 # Import files are kept here (one per import, named by a random id) until the import is removed.
 JIGI_IMPORT_DIR = Path(env_str("JIGI_IMPORT_DIR", str(VAR_DIR / "imports")))
 JIGI_IMPORT_MAX_BYTES = env_int("JIGI_IMPORT_MAX_MB", default=500, minimum=1) * 1024 * 1024
-# Processes that check a large CSV import's rows side by side (decision 0005). Default 1: in
-# the job's own process, as on the shared 2-core benchmark machine two measured no faster.
-JIGI_IMPORT_CHECK_WORKERS = env_int("JIGI_IMPORT_CHECK_WORKERS", default=1, minimum=1)
-# Processes that write a large import's new households side by side on PostgreSQL, each with
-# its own connection (decision 0005): one builds its rows while the server works for the other.
-JIGI_IMPORT_COMMIT_WORKERS = env_int("JIGI_IMPORT_COMMIT_WORKERS", default=2, minimum=1)
+# Processes that check a large CSV import's rows, and processes that write its new
+# households, side by side (decision 0005). Default: two where the machine has two cores.
+_IMPORT_WORKERS = min(2, os.cpu_count() or 1)
+JIGI_IMPORT_CHECK_WORKERS = env_int("JIGI_IMPORT_CHECK_WORKERS", default=_IMPORT_WORKERS, minimum=1)
+JIGI_IMPORT_COMMIT_WORKERS = env_int(
+    "JIGI_IMPORT_COMMIT_WORKERS", default=_IMPORT_WORKERS, minimum=1
+)
 # After an import commits, queue a dedup run over the register (the imported households are
 # checked as a whole); off, administrators run it themselves.
 JIGI_DEDUP_AFTER_IMPORT = env_bool("JIGI_DEDUP_AFTER_IMPORT", default=True)

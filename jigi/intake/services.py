@@ -16,6 +16,7 @@ import itertools
 import json
 import logging
 import multiprocessing
+import os
 import signal
 import uuid
 from collections.abc import Callable, Generator, Iterator
@@ -65,6 +66,7 @@ from jigi.registry.services import (
     CODE_SEQUENCE,
     BulkHousehold,
     add_member,
+    prepare_households,
     register_households_bulk,
     update_household,
     update_member,
@@ -78,8 +80,8 @@ SQLITE_IMPORT_CACHE_KIB = 256 * 1024
 CHUNK = 2000
 # A CSV of at least this many rows is checked in worker processes (JIGI_IMPORT_CHECK_WORKERS).
 PARALLEL_CHECK_ROWS = 20_000
-# A PostgreSQL commit of at least this many households runs in JIGI_IMPORT_COMMIT_WORKERS.
-PARALLEL_COMMIT_HOUSEHOLDS = 20_000
+# A commit of at least this many new households runs in JIGI_IMPORT_COMMIT_WORKERS processes.
+PARALLEL_COMMIT_HOUSEHOLDS = 10_000
 CROSSWALK = Path(__file__).parent / "data" / "mali_admin3_pcode_crosswalk_2015_2021.csv"
 FILE_SOURCE = "fichier"
 KOBO_SOURCE = "kobo"
@@ -1013,8 +1015,7 @@ def commit_batch(
     windows = range((bounds["first"] or 1) - 1, bounds["last"] or 0, CHUNK)
     workers = settings.JIGI_IMPORT_COMMIT_WORKERS
     if (
-        connection.vendor == "postgresql"
-        and workers > 1
+        workers > 1
         and batch.policy == ImportBatch.Policy.VALID_ONLY
         and total - done >= PARALLEL_COMMIT_HOUSEHOLDS
     ):
@@ -1057,26 +1058,35 @@ def _commit_worker(
     workers: int,
     out: Connection,
 ) -> None:
-    """In a forked process (PostgreSQL): write the new households of every ``workers``-th
-    window of staged ids from ``index``, each chunk in its own transaction as in a commit
-    in one process; updates are left to the parent."""
+    """In a forked process: write the new households of every ``workers``-th window of
+    staged ids from ``index``, each chunk in its own transaction as in a commit in one
+    process; updates are left to the parent."""
     for alias in connections:  # the parent's: set aside unused and unclosed (_check_worker)
         _INHERITED.append(connections[alias].connection)
         connections[alias].connection = None
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     committer.codes_ahead = True
+    parent = os.getppid()
     try:
-        for number, lower in enumerate(windows):
-            if number % workers != index:
-                continue
-            part = list(rows.filter(pk__gt=lower, pk__lte=lower + CHUNK))
-            if part:
-                chunk = committer.decode(part)
-                committer.commit(chunk, updates=False)
-                out.send(
-                    ("done", sum(item.action != StagedHousehold.Action.UPDATE for item in chunk))
-                )
+        with _large_page_cache():
+            for number, lower in enumerate(windows):
+                if number % workers != index:
+                    continue
+                if os.getppid() != parent:
+                    # The job's process was killed: its restart resumes the commit, which
+                    # must not meet this process still writing.
+                    return
+                part = list(rows.filter(pk__gt=lower, pk__lte=lower + CHUNK))
+                if part:
+                    chunk = committer.decode(part)
+                    committer.commit(chunk, updates=False)
+                    out.send(
+                        (
+                            "done",
+                            sum(item.action != StagedHousehold.Action.UPDATE for item in chunk),
+                        )
+                    )
         out.send(("end", None))
     except BaseException as exc:  # the parent raises it; this process only reports
         out.send(("error", f"{type(exc).__name__}: {exc}"))
@@ -1093,14 +1103,17 @@ def _commit_in_workers(
     progress: Progress | None,
     done: int,
 ) -> int:
-    """PostgreSQL: write new households in ``workers`` processes side by side, each with its
-    own connection and one transaction per chunk (decision 0005). One process's Python
-    builds its rows while the server works on the other's: alone, the two take turns.
+    """Write new households in ``workers`` processes side by side, each with its own
+    connection and one transaction per chunk (decision 0005). In one process, Python and the
+    database take turns: Python builds a chunk's rows, then waits while the database writes
+    them. Side by side, one builds while the other writes (on SQLite, the writers take
+    turns at the write lock for the inserts only; the rows are built before it).
 
     What a transaction locks is kept short: household numbers are drawn before each chunk's
     transaction (a chunk that fails leaves a gap in the codes, never a code given twice),
-    the audit chain's head is taken at the end of each transaction. A crash leaves whole chunks committed or not, and
-    the commit resumes as in one process. Returns the households written or set aside."""
+    the audit chain's head is taken at the end of each transaction. A crash leaves whole
+    chunks committed or not, and the commit resumes as in one process. Returns the
+    households written or set aside."""
     context = multiprocessing.get_context("fork")
     receivers: list[Connection] = []
     processes: list[multiprocessing.process.BaseProcess] = []
@@ -1284,6 +1297,15 @@ class _Committer:
 
     def write_new(self, items: list[_Pending]) -> None:
         batch = self.batch
+        # The rows are built before the transaction: side-by-side writers on SQLite take
+        # turns at its write lock for the inserts only.
+        ready = dict(
+            zip(
+                [item.pk for item in items if item.spec is not None],
+                prepare_households([item.spec for item in items if item.spec is not None]),
+                strict=True,
+            )
+        )
         numbers = allocate_numbers(CODE_SEQUENCE, len(items)) if self.codes_ahead else None
         with transaction.atomic():
             taken = set(
@@ -1298,11 +1320,11 @@ class _Committer:
                     StagedHousehold.objects.filter(pk=item.pk).update(action=item.action)
                 else:
                     fresh.append(item)
-            specs = [item.spec for item in fresh if item.spec is not None]
+            prepared = [ready[item.pk] for item in fresh]
             created = register_households_bulk(
                 actor=self.actor,
-                households=specs,
-                numbers=numbers[: len(specs)] if numbers is not None else None,
+                households=prepared,
+                numbers=numbers[: len(prepared)] if numbers is not None else None,
             )
             now = now_value()
             self.source_rows.insert(

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Model
@@ -238,64 +237,117 @@ class BulkHousehold:
     note: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class ReadyHousehold:
+    """A `BulkHousehold` with its register rows built (`prepare_households`), all but the ids
+    and the code, which only the writing transaction knows."""
+
+    spec: BulkHousehold
+    row: tuple[Any, ...]  # the household's columns after code, commune and village_folded
+    # each member: (its columns after the household, name words, name pairs, its documents'
+    # columns after the individual)
+    members: list[tuple[tuple[Any, ...], list[str], list[str], list[tuple[Any, ...]]]]
+
+
+_HOUSEHOLD_FIXED = ("code", "commune", "village_folded")
+_MEMBER_FIXED = ("household", "names_folded")
+_DOCUMENT_COLUMNS = ("kind", "number", "number_normalised", "issuer", "issued_on")
+
+
+def _bulk_defaults() -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every other column of a household and of a member, with its default."""
+    return (
+        _column_defaults(Household, set(_HOUSEHOLD_FIXED)),
+        _column_defaults(Individual, set(_MEMBER_FIXED)),
+    )
+
+
+def prepare_households(specs: list[BulkHousehold]) -> list[ReadyHousehold]:
+    """Build households' register rows without touching the database, so that an import can
+    build them before it takes the database's write lock."""
+    now = now_value()
+    household_defaults, member_defaults = _bulk_defaults()
+    stamps = {"created_at": now, "updated_at": now}
+    ready = []
+    for spec in specs:
+        values = {**household_defaults, **spec.values, **stamps}
+        members = []
+        for member_values, documents in spec.members:
+            folded = fold(
+                f"{member_values['given_names']} {member_values['family_name']} "
+                f"{member_values.get('other_names', '')}"
+            )[:NAMES_FOLDED_MAX]
+            merged = {**member_defaults, **member_values, **stamps}
+            words = name_words(folded)
+            members.append(
+                (
+                    (folded, *[merged[name] for name in member_defaults]),
+                    words,
+                    name_pairs(words),
+                    [
+                        (
+                            document["kind"],
+                            document["number"],
+                            document["number_normalised"],
+                            document.get("issuer", ""),
+                            document.get("issued_on"),
+                        )
+                        for document in documents
+                    ],
+                )
+            )
+        row = (
+            spec.commune.pcode,
+            fold(spec.values["village"])[:VILLAGE_FOLDED_MAX],
+            *[_as_value(values[name]) for name in household_defaults],
+        )
+        ready.append(ReadyHousehold(spec, row, members))
+    return ready
+
+
 def register_households_bulk(
-    *, actor: Actor, households: list[BulkHousehold], numbers: range | None = None
+    *,
+    actor: Actor,
+    households: list[BulkHousehold] | list[ReadyHousehold],
+    numbers: range | None = None,
 ) -> list[tuple[Household, list[int]]]:
     """Many validated households at once (imports): the rows, name index and audit entries
     `register_household` writes, in a few bulk statements inside one transaction.
 
     Returns each household (its id, code and commune only) with its members' ids, in the
-    order given. ``numbers``: the households' code numbers, drawn beforehand
-    (`allocate_numbers`); by default they are drawn inside this transaction.
+    order given. ``households`` may come prepared (`prepare_households`). ``numbers``: the
+    households' code numbers, drawn beforehand (`allocate_numbers`); by default they are
+    drawn inside this transaction.
     """
     _require(actor, Perm.REGISTRY_EDIT)
     if not households:
         return []
-    now = now_value()
-    household_defaults = _column_defaults(Household, {"code", "commune", "village_folded"})
-    household_defaults.update(created_at=now, updated_at=now)
-    household_columns = ("code", "commune", "village_folded", *household_defaults)
-    member_defaults = _column_defaults(Individual, {"household", "names_folded"})
-    member_defaults.update(created_at=now, updated_at=now)
-    member_columns = ("household", "names_folded", *member_defaults)
-    household_values, member_values = itemgetter(*household_defaults), itemgetter(*member_defaults)
+    ready = (
+        cast(list[ReadyHousehold], households)
+        if isinstance(households[0], ReadyHousehold)
+        else prepare_households(cast(list[BulkHousehold], households))
+    )
+    household_defaults, member_defaults = _bulk_defaults()
     with transaction.atomic():
         if numbers is None:
-            numbers = allocate_numbers(CODE_SEQUENCE, len(households))
+            numbers = allocate_numbers(CODE_SEQUENCE, len(ready))
         codes = [
-            make_code(REGION_PREFIXES[spec.commune.pcode[:4]], number)
-            for spec, number in zip(households, numbers, strict=True)
+            make_code(REGION_PREFIXES[item.spec.commune.pcode[:4]], number)
+            for item, number in zip(ready, numbers, strict=True)
         ]
-        household_ids = BulkRows(Household, household_columns).insert(
-            [
-                (
-                    code,
-                    spec.commune.pcode,
-                    fold(spec.values["village"])[:VILLAGE_FOLDED_MAX],
-                    *map(_as_value, household_values({**household_defaults, **spec.values})),
-                )
-                for code, spec in zip(codes, households, strict=True)
-            ],
+        household_ids = BulkRows(Household, (*_HOUSEHOLD_FIXED, *household_defaults)).insert(
+            [(code, *item.row) for code, item in zip(codes, ready, strict=True)],
             returning=True,
             adapt=False,
         )
-        member_rows: list[tuple[Any, ...]] = []
-        folded_names: list[str] = []
-        for household_id, spec in zip(household_ids, households, strict=True):
-            for values, _documents in spec.members:
-                folded = fold(
-                    f"{values['given_names']} {values['family_name']} {values.get('other_names', '')}"
-                )[:NAMES_FOLDED_MAX]
-                folded_names.append(folded)
-                member_rows.append(
-                    (
-                        household_id,
-                        folded,
-                        *member_values({**member_defaults, **values}),
-                    )
-                )
-        member_ids = BulkRows(Individual, member_columns).insert(
-            member_rows, returning=True, adapt=False
+        member_ids = BulkRows(Individual, (*_MEMBER_FIXED, *member_defaults)).insert(
+            [
+                (household_id, *member[0])
+                for household_id, item in zip(household_ids, ready, strict=True)
+                for member in item.members
+            ],
+            returning=True,
+            adapt=False,
         )
         words: set[str] = set()
         tokens: list[tuple[int, int, str]] = []
@@ -303,26 +355,17 @@ def register_households_bulk(
         documents: list[tuple[Any, ...]] = []
         result: list[tuple[Household, list[int]]] = []
         position = 0
-        for household_id, code, spec in zip(household_ids, codes, households, strict=True):
-            ids = member_ids[position : position + len(spec.members)]
-            for member_id, (_values, member_documents) in zip(ids, spec.members, strict=True):
-                member_words = name_words(folded_names[position])
-                position += 1
+        for household_id, code, item in zip(household_ids, codes, ready, strict=True):
+            ids = member_ids[position : position + len(item.members)]
+            position += len(item.members)
+            for member_id, (_row, member_words, member_pairs, member_documents) in zip(
+                ids, item.members, strict=True
+            ):
                 words.update(member_words)
                 tokens += [(member_id, household_id, word) for word in member_words]
-                pairs += [(member_id, household_id, pair) for pair in name_pairs(member_words)]
-                documents += [
-                    (
-                        member_id,
-                        document["kind"],
-                        document["number"],
-                        document["number_normalised"],
-                        document.get("issuer", ""),
-                        document.get("issued_on"),
-                    )
-                    for document in member_documents
-                ]
-            result.append((Household(id=household_id, code=code, commune=spec.commune), ids))
+                pairs += [(member_id, household_id, pair) for pair in member_pairs]
+                documents += [(member_id, *document) for document in member_documents]
+            result.append((Household(id=household_id, code=code, commune=item.spec.commune), ids))
         NameWord.objects.bulk_create(
             (NameWord(word=word) for word in sorted(words)),
             ignore_conflicts=True,
@@ -330,10 +373,9 @@ def register_households_bulk(
         )
         BulkRows(NameToken, ("individual", "household", "token")).insert(tokens)
         BulkRows(NamePair, ("individual", "household", "pair")).insert(pairs)
-        BulkRows(
-            IdentityDocument,
-            ("individual", "kind", "number", "number_normalised", "issuer", "issued_on"),
-        ).insert(documents, adapt=False)
+        BulkRows(IdentityDocument, ("individual", *_DOCUMENT_COLUMNS)).insert(
+            documents, adapt=False
+        )
         record_many(
             actor=actor,
             action="registry.household_registered",
@@ -341,13 +383,13 @@ def register_households_bulk(
                 (
                     household,
                     {
-                        "commune": spec.commune.pcode,
-                        "members": len(spec.members),
-                        "source": spec.values["source"],
-                        **spec.note,
+                        "commune": item.spec.commune.pcode,
+                        "members": len(item.members),
+                        "source": item.spec.values["source"],
+                        **item.spec.note,
                     },
                 )
-                for (household, _ids), spec in zip(result, households, strict=True)
+                for (household, _ids), item in zip(result, ready, strict=True)
             ],
         )
     return result
