@@ -11,6 +11,7 @@ mid-import loses nothing and doubles nothing when the job runs again.
 from __future__ import annotations
 
 import csv
+import ctypes
 import hashlib
 import itertools
 import json
@@ -31,8 +32,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, connections, transaction
-from django.db.models import Count, Max, Min, Model, Q, Sum, TextField
+from django.db import DataError, IntegrityError, connection, connections, transaction
+from django.db.models import Count, Max, Min, Model, Q, QuerySet, Sum, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -44,6 +45,7 @@ from jigi.accounts.roles import Perm
 from jigi.audit.services import record
 from jigi.core.bulk import BulkRows, insert_objects, now_value
 from jigi.core.codes import allocate_numbers
+from jigi.core.context import action_source, current_source
 from jigi.core.errors import DomainError, Forbidden, InvalidInput
 from jigi.core.jobs import JobStopped, Progress, job_kind, start_job
 from jigi.core.models import AdminArea, Job
@@ -59,6 +61,7 @@ from jigi.intake.models import (
     StagedHousehold,
 )
 from jigi.intake.readers import SourceRow, detect_format, open_reader
+from jigi.intake.workers import commit_process
 from jigi.registry import rules
 from jigi.registry.errors import REQUIRED
 from jigi.registry.models import Household, IdentityDocument, Individual
@@ -787,9 +790,11 @@ def _check_worker(
     for alias in connections:
         _INHERITED.append(connections[alias].connection)
         connections[alias].connection = None
-    # The parent's signal handlers (a task worker's graceful stop) are not this process's.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    # The parent stops this process (its own stop, a cancelled job): the signals a stopping
+    # service sends the whole group are the parent's to act on.
+    for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
+        signal.signal(stop, signal.SIG_IGN)
+    _die_with_parent()
     try:
         chunk: list[tuple[str, tuple[Any, ...], list[tuple[str, str]]]] = []
         numbers = validator.seen_documents = _AskedNumbers()
@@ -1002,12 +1007,7 @@ def commit_batch(
         progress.start(total, _("Enregistrement des ménages"))
         progress.update(done)
     committer = _Committer(batch, actor)
-    # The staged JSON as text: it is decoded (and typed for the register) in another thread,
-    # while this one writes the chunk before; the database's own work on a write (SQLite's
-    # inserts, PostgreSQL's COPY and commit) leaves the interpreter free meanwhile.
-    rows = todo.annotate(
-        payload_text=Cast("payload", TextField()), errors_text=Cast("errors", TextField())
-    ).values_list(*_PENDING_COLUMNS)
+    rows = _pending_rows(batch)
     # Every chunk written is committed or set aside: chunks are windows of ids. ("id > after …
     # LIMIT n" let PostgreSQL's planner read the whole rest of the batch by its index and sort
     # it, for every chunk: quadratic.)
@@ -1017,10 +1017,14 @@ def commit_batch(
     if (
         workers > 1
         and batch.policy == ImportBatch.Policy.VALID_ONLY
-        and total - done >= PARALLEL_COMMIT_HOUSEHOLDS
+        and not connection.in_atomic_block  # the workers must see what this process wrote
+        and todo.filter(action=StagedHousehold.Action.NEW).count() >= PARALLEL_COMMIT_HOUSEHOLDS
     ):
         # New households side by side; the updates are left for the loop below.
-        done = _commit_in_workers(committer, rows, windows, workers, progress, done)
+        done += sum(_commit_in_workers(batch, actor, windows, workers, progress, done))
+    # The staged JSON as text: it is decoded in another thread while this one writes the
+    # chunk before; the database's own work on a write (SQLite's inserts, PostgreSQL's COPY
+    # and commit) leaves the interpreter free meanwhile.
     with (
         _large_page_cache(),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-decode") as decoder,
@@ -1050,34 +1054,119 @@ def commit_batch(
     return result
 
 
-def _commit_worker(
-    committer: _Committer,
-    rows: Any,
+def _pending_rows(batch: ImportBatch) -> QuerySet[StagedHousehold, tuple[Any, ...]]:
+    """The batch's staged households still to write, as ``_PENDING_COLUMNS`` tuples."""
+    actions = [StagedHousehold.Action.NEW, StagedHousehold.Action.UPDATE]
+    return (
+        batch.staged.filter(action__in=actions, committed=False)
+        .order_by("id")
+        .annotate(
+            payload_text=Cast("payload", TextField()), errors_text=Cast("errors", TextField())
+        )
+        .values_list(*_PENDING_COLUMNS)
+    )
+
+
+def _commit_in_workers(
+    batch: ImportBatch,
+    actor: Actor,
     windows: range,
-    index: int,
     workers: int,
-    out: Connection,
-) -> None:
-    """In a forked process: write the new households of every ``workers``-th window of
-    staged ids from ``index``, each chunk in its own transaction as in a commit in one
-    process; updates are left to the parent."""
-    for alias in connections:  # the parent's: set aside unused and unclosed (_check_worker)
-        _INHERITED.append(connections[alias].connection)
-        connections[alias].connection = None
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    committer.codes_ahead = True
-    parent = os.getppid()
+    progress: Progress | None,
+    done: int,
+) -> list[int]:
+    """Write new households in ``workers`` processes side by side, each with its own
+    connection and one transaction per chunk (decision 0005). In one process, Python and the
+    database take turns: Python builds a chunk's rows, then waits while the database writes
+    them. Side by side, one builds while the other writes (on SQLite, the writers take
+    turns at the write lock for the inserts only; the rows are built before it).
+
+    What a transaction locks is kept short: household numbers are drawn before each chunk's
+    transaction (a chunk that fails leaves a gap in the codes, never a code given twice),
+    the audit chain's head is taken at the end of each transaction. A crash leaves whole
+    chunks committed or not, and the commit resumes as in one process. Returns how many
+    households each process wrote or set aside."""
+    context = multiprocessing.get_context("spawn")  # see jigi.intake.workers
+    database = dict(connection.settings_dict)
+    receivers: list[Connection] = []
+    processes: list[multiprocessing.process.BaseProcess] = []
+    written = [0] * workers
     try:
-        with _large_page_cache():
+        for index in range(workers):
+            receiver, sender = context.Pipe(duplex=False)
+            params = {
+                "batch": batch.pk,
+                "actor": actor.pk if actor is not None else None,
+                "windows": (windows.start, windows.stop, windows.step),
+                "index": index,
+                "workers": workers,
+                "parent": os.getpid(),
+                "language": translation.get_language(),
+                "source": current_source(),
+            }
+            process = context.Process(
+                target=commit_process, args=(database, params, sender), daemon=True
+            )
+            process.start()
+            sender.close()
+            receivers.append(receiver)
+            processes.append(process)
+        running = list(receivers)
+        while running:
+            ready = wait(running, timeout=5)
+            for receiver in [receiver for receiver in running if receiver in ready]:
+                index = receivers.index(receiver)
+                try:
+                    kind, message = receiver.recv()
+                except EOFError:
+                    raise RuntimeError("An import commit worker stopped.") from None
+                if kind == "refused":  # a domain error: the user reads it as it is
+                    raise InvalidInput(message)
+                if kind == "error":
+                    raise RuntimeError(f"An import commit worker failed: {message}")
+                if kind == "end":
+                    running.remove(receiver)
+                else:
+                    written[index] += message
+            if progress is not None:
+                progress.update(done + sum(written))  # also where a cancelled job stops
+    finally:
+        for worker in processes:
+            if worker.is_alive():  # stopped early (an error, a cancelled job)
+                worker.kill()
+            worker.join()
+        for receiver in receivers:
+            receiver.close()
+    return written
+
+
+def commit_worker(params: dict[str, Any], out: Connection) -> None:
+    """In a spawned process (`jigi.intake.workers`): write the new households of every
+    ``workers``-th window of staged ids from ``index``, each chunk in its own transaction as
+    in a commit in one process; updates are left to the parent."""
+    # The parent stops this process (its own stop, a cancelled job): the signals a stopping
+    # service sends the whole group are the parent's to act on.
+    for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
+        signal.signal(stop, signal.SIG_IGN)
+    _die_with_parent()
+    try:
+        batch = ImportBatch.objects.get(pk=params["batch"])
+        actor = User.objects.get(pk=params["actor"]) if params["actor"] is not None else None
+        committer = _Committer(batch, actor)
+        committer.codes_ahead = True
+        rows = _pending_rows(batch)
+        windows = range(*params["windows"])
+        with (
+            translation.override(params["language"]),
+            action_source(params["source"]),
+            _large_page_cache(),
+        ):
             for number, lower in enumerate(windows):
-                if number % workers != index:
+                if number % params["workers"] != params["index"]:
                     continue
-                if os.getppid() != parent:
-                    # The job's process was killed: its restart resumes the commit, which
-                    # must not meet this process still writing.
-                    return
-                part = list(rows.filter(pk__gt=lower, pk__lte=lower + CHUNK))
+                if os.getppid() != params["parent"]:
+                    return  # the job's process died: its restart resumes the commit
+                part = list(rows.filter(pk__gt=lower, pk__lte=lower + windows.step))
                 if part:
                     chunk = committer.decode(part)
                     committer.commit(chunk, updates=False)
@@ -1088,71 +1177,24 @@ def _commit_worker(
                         )
                     )
         out.send(("end", None))
+    except DomainError as exc:
+        out.send(("refused", str(exc)))
     except BaseException as exc:  # the parent raises it; this process only reports
+        logger.exception("Import %s: commit worker %s failed", params["batch"], params["index"])
         out.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         connections.close_all()
         out.close()
 
 
-def _commit_in_workers(
-    committer: _Committer,
-    rows: Any,
-    windows: range,
-    workers: int,
-    progress: Progress | None,
-    done: int,
-) -> int:
-    """Write new households in ``workers`` processes side by side, each with its own
-    connection and one transaction per chunk (decision 0005). In one process, Python and the
-    database take turns: Python builds a chunk's rows, then waits while the database writes
-    them. Side by side, one builds while the other writes (on SQLite, the writers take
-    turns at the write lock for the inserts only; the rows are built before it).
-
-    What a transaction locks is kept short: household numbers are drawn before each chunk's
-    transaction (a chunk that fails leaves a gap in the codes, never a code given twice),
-    the audit chain's head is taken at the end of each transaction. A crash leaves whole
-    chunks committed or not, and the commit resumes as in one process. Returns the
-    households written or set aside."""
-    context = multiprocessing.get_context("fork")
-    receivers: list[Connection] = []
-    processes: list[multiprocessing.process.BaseProcess] = []
+def _die_with_parent() -> None:
+    """Linux: have the kernel kill this process if the job's process dies (a power cut, the
+    out-of-memory killer); elsewhere, the check of the parent before each chunk does it."""
     try:
-        for index in range(workers):
-            receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(
-                target=_commit_worker,
-                args=(committer, rows, windows, index, workers, sender),
-                daemon=True,
-            )
-            process.start()
-            sender.close()
-            receivers.append(receiver)
-            processes.append(process)
-        running = list(receivers)
-        while running:
-            ready = wait(running, timeout=5)
-            for receiver in [receiver for receiver in running if receiver in ready]:
-                try:
-                    kind, message = receiver.recv()
-                except EOFError:
-                    raise RuntimeError("An import commit worker stopped.") from None
-                if kind == "error":
-                    raise RuntimeError(f"An import commit worker failed: {message}")
-                if kind == "end":
-                    running.remove(receiver)
-                else:
-                    done += message
-            if progress is not None:
-                progress.update(done)  # also where a cancelled job stops
-    finally:
-        for worker in processes:
-            if worker.is_alive():  # stopped early (an error, a cancelled job)
-                worker.kill()
-            worker.join()
-        for receiver in receivers:
-            receiver.close()
-    return done
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 @contextmanager
@@ -1275,10 +1317,12 @@ class _Committer:
     def commit_new(self, items: list[_Pending]) -> None:
         """A chunk of new households in one transaction. If the database refuses it (a document
         number registered meanwhile …), write them one by one so that only the household
-        concerned is set aside, with the database's reason."""
+        concerned is set aside, with the database's reason. A database that is only busy or
+        unreachable (locked, a deadlock, a lost connection) refuses nobody: the commit stops
+        and resumes where it stopped."""
         try:
             self.write_new(items)
-        except DatabaseError as exc:
+        except (IntegrityError, DataError) as exc:
             if len(items) > 1:
                 for item in items:
                     self.commit_new([item])
@@ -1324,6 +1368,7 @@ class _Committer:
             created = register_households_bulk(
                 actor=self.actor,
                 households=prepared,
+                stored_form=True,
                 numbers=numbers[: len(prepared)] if numbers is not None else None,
             )
             now = now_value()

@@ -310,6 +310,7 @@ def register_households_bulk(
     actor: Actor,
     households: list[BulkHousehold] | list[ReadyHousehold],
     numbers: range | None = None,
+    stored_form: bool = False,
 ) -> list[tuple[Household, list[int]]]:
     """Many validated households at once (imports): the rows, name index and audit entries
     `register_household` writes, in a few bulk statements inside one transaction.
@@ -317,7 +318,8 @@ def register_households_bulk(
     Returns each household (its id, code and commune only) with its members' ids, in the
     order given. ``households`` may come prepared (`prepare_households`). ``numbers``: the
     households' code numbers, drawn beforehand (`allocate_numbers`); by default they are
-    drawn inside this transaction.
+    drawn inside this transaction. ``stored_form``: the values are already what the columns
+    store (ISO dates, decimals as text, as an import stages them), not adapted again.
     """
     _require(actor, Perm.REGISTRY_EDIT)
     if not households:
@@ -338,7 +340,7 @@ def register_households_bulk(
         household_ids = BulkRows(Household, (*_HOUSEHOLD_FIXED, *household_defaults)).insert(
             [(code, *item.row) for code, item in zip(codes, ready, strict=True)],
             returning=True,
-            adapt=False,
+            adapt=not stored_form,
         )
         member_ids = BulkRows(Individual, (*_MEMBER_FIXED, *member_defaults)).insert(
             [
@@ -347,7 +349,7 @@ def register_households_bulk(
                 for member in item.members
             ],
             returning=True,
-            adapt=False,
+            adapt=not stored_form,
         )
         words: set[str] = set()
         tokens: list[tuple[int, int, str]] = []
@@ -374,7 +376,7 @@ def register_households_bulk(
         BulkRows(NameToken, ("individual", "household", "token")).insert(tokens)
         BulkRows(NamePair, ("individual", "household", "pair")).insert(pairs)
         BulkRows(IdentityDocument, ("individual", *_DOCUMENT_COLUMNS)).insert(
-            documents, adapt=False
+            documents, adapt=not stored_form
         )
         record_many(
             actor=actor,

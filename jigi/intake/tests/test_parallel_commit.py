@@ -65,14 +65,35 @@ def imported(content: bytes) -> ImportBatch:
 
 
 def test_side_by_side_commits_write_every_household_once_with_its_index_and_audit(
-    areas: None, tmp_path: Path, side_by_side: None
+    areas: None, tmp_path: Path, side_by_side: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "r.csv"
     write(path, households_count=70, seed=5, duplicate_rate=0.1)
+    # Who wrote what: each writing process's count, and what this process wrote itself.
+    by_workers: list[list[int]] = []
+    here: list[str] = []
+    in_workers, write_new = services._commit_in_workers, services._Committer.write_new
+
+    def counted(*args: Any) -> list[int]:
+        by_workers.append(in_workers(*args))
+        return by_workers[-1]
+
+    def written_here(self: services._Committer, items: list[Any]) -> None:
+        here.extend(item.action for item in items)
+        write_new(self, items)
+
+    monkeypatch.setattr(services, "_commit_in_workers", counted)
+    monkeypatch.setattr(services._Committer, "write_new", written_here)
     first = imported(households_of(path, keep=20))
     with path.open(encoding="utf-8", newline="") as handle:
         changed = list(csv.DictReader(handle))[0]["household_id"]
     second = imported(households_of(path, change=changed))
+
+    # Both processes wrote, together every new household, and none was left to this one.
+    assert [len(counts) for counts in by_workers] == [2, 2]
+    assert all(count > 0 for counts in by_workers for count in counts)
+    assert [sum(counts) for counts in by_workers] == [first.households_new, second.households_new]
+    assert here == []  # the update goes through the register's services, not write_new
 
     assert first.households_committed == first.households_new > 15
     assert second.households_updated == 1
@@ -108,7 +129,7 @@ def test_side_by_side_commits_write_every_household_once_with_its_index_and_audi
 
 
 def test_a_failing_writer_stops_the_commit_and_the_next_run_finishes_it(
-    areas: None, tmp_path: Path, side_by_side: None, monkeypatch: pytest.MonkeyPatch
+    areas: None, tmp_path: Path, side_by_side: None
 ) -> None:
     path = tmp_path / "r.csv"
     write(path, households_count=60, seed=8, duplicate_rate=0.0)
@@ -118,23 +139,21 @@ def test_a_failing_writer_stops_the_commit_and_the_next_run_finishes_it(
     services.validate_batch(batch)
     batch.refresh_from_db()
     batch.policy = ImportBatch.Policy.VALID_ONLY
-    write_new = services._Committer.write_new
-    last = batch.staged.order_by("-pk").values_list("pk", flat=True)[0]
+    # A staged household near the end that its writer cannot read (a commune unknown now).
+    broken = batch.staged.filter(action=StagedHousehold.Action.NEW).order_by("-pk")[3]
+    payload = dict(broken.payload)
+    StagedHousehold.objects.filter(pk=broken.pk).update(payload={**payload, "commune": "ML9999"})
 
-    def broken(self: services._Committer, items: list[Any]) -> None:
-        if any(item.pk > last - 10 for item in items):
-            raise OSError("disk full")
-        write_new(self, items)
-
-    monkeypatch.setattr(services._Committer, "write_new", broken)
-    with pytest.raises(RuntimeError, match="OSError: disk full"):
+    with pytest.raises(RuntimeError, match="KeyError: 'ML9999'"):
         services.commit_batch(batch)
     assert multiprocessing.active_children() == []
     written = Household.objects.count()
     assert 0 < written < batch.households_new
+    # Each chunk is whole: the households written are those marked written.
     assert written == batch.staged.filter(committed=True).count()
+    assert not batch.staged.get(pk=broken.pk).committed
 
-    monkeypatch.setattr(services._Committer, "write_new", write_new)
+    StagedHousehold.objects.filter(pk=broken.pk).update(payload=payload)
     services.commit_batch(batch)
     batch.refresh_from_db()
     assert Household.objects.count() == batch.households_committed == batch.households_new
