@@ -790,11 +790,7 @@ def _check_worker(
     for alias in connections:
         _INHERITED.append(connections[alias].connection)
         connections[alias].connection = None
-    # The parent stops this process (its own stop, a cancelled job): the signals a stopping
-    # service sends the whole group are the parent's to act on.
-    for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
-        signal.signal(stop, signal.SIG_IGN)
-    _die_with_parent()
+    _left_to_parent()
     try:
         chunk: list[tuple[str, tuple[Any, ...], list[tuple[str, str]]]] = []
         numbers = validator.seen_documents = _AskedNumbers()
@@ -881,12 +877,7 @@ def _check_in_workers(
             for start in range(0, len(chunk), CHUNK):
                 yield chunk[start : start + CHUNK]
     finally:
-        for worker in processes:
-            if worker.is_alive():  # stopped early (an error, a cancelled job)
-                worker.kill()
-            worker.join()
-        for receiver in receivers:
-            receiver.close()
+        _stop_workers(processes, receivers)
 
 
 def _merge_repeated(
@@ -999,9 +990,8 @@ def commit_batch(
         and batch.staged.filter(action=StagedHousehold.Action.ERROR).exists()
     ):
         raise InvalidInput(_("Des ménages ont des erreurs : rien n'est enregistré."))
-    actions = [StagedHousehold.Action.NEW, StagedHousehold.Action.UPDATE]
-    todo = batch.staged.filter(action__in=actions, committed=False).order_by("id")
-    total = batch.staged.filter(action__in=actions).count()
+    todo = _to_write(batch)
+    total = batch.staged.filter(action__in=_TO_WRITE).count()
     done = total - todo.count()
     if progress is not None:
         progress.start(total, _("Enregistrement des ménages"))
@@ -1054,12 +1044,18 @@ def commit_batch(
     return result
 
 
+_TO_WRITE = (StagedHousehold.Action.NEW, StagedHousehold.Action.UPDATE)
+
+
+def _to_write(batch: ImportBatch) -> QuerySet[StagedHousehold]:
+    """The batch's staged households still to write, in file order."""
+    return batch.staged.filter(action__in=_TO_WRITE, committed=False).order_by("id")
+
+
 def _pending_rows(batch: ImportBatch) -> QuerySet[StagedHousehold, tuple[Any, ...]]:
-    """The batch's staged households still to write, as ``_PENDING_COLUMNS`` tuples."""
-    actions = [StagedHousehold.Action.NEW, StagedHousehold.Action.UPDATE]
+    """`_to_write` as ``_PENDING_COLUMNS`` tuples."""
     return (
-        batch.staged.filter(action__in=actions, committed=False)
-        .order_by("id")
+        _to_write(batch)
         .annotate(
             payload_text=Cast("payload", TextField()), errors_text=Cast("errors", TextField())
         )
@@ -1131,12 +1127,7 @@ def _commit_in_workers(
             if progress is not None:
                 progress.update(done + sum(written))  # also where a cancelled job stops
     finally:
-        for worker in processes:
-            if worker.is_alive():  # stopped early (an error, a cancelled job)
-                worker.kill()
-            worker.join()
-        for receiver in receivers:
-            receiver.close()
+        _stop_workers(processes, receivers)
     return written
 
 
@@ -1144,11 +1135,7 @@ def commit_worker(params: dict[str, Any], out: Connection) -> None:
     """In a spawned process (`jigi.intake.workers`): write the new households of every
     ``workers``-th window of staged ids from ``index``, each chunk in its own transaction as
     in a commit in one process; updates are left to the parent."""
-    # The parent stops this process (its own stop, a cancelled job): the signals a stopping
-    # service sends the whole group are the parent's to act on.
-    for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
-        signal.signal(stop, signal.SIG_IGN)
-    _die_with_parent()
+    _left_to_parent()
     try:
         batch = ImportBatch.objects.get(pk=params["batch"])
         actor = User.objects.get(pk=params["actor"]) if params["actor"] is not None else None
@@ -1187,14 +1174,31 @@ def commit_worker(params: dict[str, Any], out: Connection) -> None:
         out.close()
 
 
-def _die_with_parent() -> None:
-    """Linux: have the kernel kill this process if the job's process dies (a power cut, the
-    out-of-memory killer); elsewhere, the check of the parent before each chunk does it."""
+def _left_to_parent() -> None:
+    """In a check or commit worker: the job's process stops it (its own stop, a cancelled
+    job), so the signals a stopping service sends the whole group are ignored here; and on
+    Linux the kernel kills it if the job's process dies (a power cut, the out-of-memory
+    killer; elsewhere a commit worker checks its parent before each chunk)."""
+    for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
+        signal.signal(stop, signal.SIG_IGN)
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+
+
+def _stop_workers(
+    processes: list[multiprocessing.process.BaseProcess], receivers: list[Connection]
+) -> None:
+    """Kill the workers still running (stopped early: an error, a cancelled job), wait for
+    every one, close their pipes."""
+    for worker in processes:
+        if worker.is_alive():
+            worker.kill()
+        worker.join()
+    for receiver in receivers:
+        receiver.close()
 
 
 @contextmanager
