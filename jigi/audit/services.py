@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -101,7 +102,7 @@ def record_many(
     *,
     actor: AbstractBaseUser | None,
     action: str,
-    items: list[tuple[models.Model, dict[str, Any]]],
+    items: Sequence[tuple[models.Model, dict[str, Any]]],
 ) -> int:
     """Append one entry per (target, changes) in one go: the same chained entries as `record`
     called in a loop, for bulk writes such as imports. Returns the number appended."""

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
@@ -29,22 +29,22 @@ class BulkRows:
         self.columns = tuple(str(field.column) for field in fields)  # type: ignore[union-attr]
         self.adapters = [_adapter(field) for field in fields]
 
-    def insert(
-        self, rows: list[tuple[Any, ...]], *, returning: bool = False, adapt: bool = True
-    ) -> list[int]:
-        """Insert ``rows``; with ``returning``, the new primary keys in the order given.
+    def insert(self, rows: list[tuple[Any, ...]], *, adapt: bool = True) -> None:
+        """Insert ``rows`` (their keys among the columns, drawn by `reserve_ids`, or left to
+        the database).
 
         ``adapt=False``: the values are already in the columns' stored form (dates as ISO text,
         decimals as text, JSON as text), as staged imports hold them; copying every row to
         adapt it costs more than the insert on SQLite."""
         if not rows:
-            return []
+            return
         adapted = [(index, adapter) for index, adapter in enumerate(self.adapters) if adapter]
         if adapted and adapt:
             rows = [self._adapt(row, adapted) for row in rows]
         if connection.vendor == "postgresql":
-            return self._copy(rows, returning=returning)
-        return self._sqlite(rows, returning=returning)
+            self._copy(rows)
+        else:
+            self._sqlite(rows)
 
     @staticmethod
     def _adapt(
@@ -56,50 +56,67 @@ class BulkRows:
                 values[index] = adapt(values[index])
         return tuple(values)
 
-    def _sqlite(self, rows: list[tuple[Any, ...]], *, returning: bool) -> list[int]:
+    def _sqlite(self, rows: list[tuple[Any, ...]]) -> None:
         names = ", ".join(connection.ops.quote_name(column) for column in self.columns)
         one = "(" + ", ".join(["?"] * len(self.columns)) + ")"
         per_statement = max(1, min(ROWS_PER_STATEMENT, _max_parameters() // len(self.columns)))
-        suffix = " RETURNING id" if returning else ""
-        ids: list[int] = []
         with connection.cursor() as cursor:
             # sqlite3's own execute: the statement is written with "?" already, and Django's
             # rewriting of "%s" costs more than the insert on statements of 2 000 rows.
             raw: sqlite3.Cursor = cursor.cursor
             for start in range(0, len(rows), per_statement):
                 part = rows[start : start + per_statement]
-                sql = f"INSERT INTO {self.table} ({names}) VALUES {', '.join([one] * len(part))}{suffix}"  # noqa: S608 (names from the model, values bound)
+                sql = f"INSERT INTO {self.table} ({names}) VALUES {', '.join([one] * len(part))}"  # noqa: S608 (names from the model, values bound)
                 with connection.wrap_database_errors:
                     sqlite3.Cursor.execute(raw, sql, [value for row in part for value in row])
-                    if returning:
-                        # Keys are handed out in VALUES order; sorting guards against a
-                        # database that returns the rows in another order.
-                        ids += sorted(row[0] for row in raw.fetchall())
-        return ids
 
-    def _copy(self, rows: list[tuple[Any, ...]], *, returning: bool) -> list[int]:
-        """PostgreSQL: COPY, several times faster than INSERT for many rows. The keys are
-        drawn from the table's own sequence first, so they are known without RETURNING."""
-        columns = self.columns
-        ids: list[int] = []
+    def _copy(self, rows: list[tuple[Any, ...]]) -> None:
+        """PostgreSQL: COPY, several times faster than INSERT for many rows."""
+        names = ", ".join(connection.ops.quote_name(column) for column in self.columns)
+        # The driver's own cursor runs COPY; its errors become Django's (IntegrityError …).
+        with (
+            connection.cursor() as cursor,
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f"COPY {self.table} ({names}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+
+
+def reserve_ids(model: type[Model], count: int) -> list[int]:
+    """Draw ``count`` primary keys of ``model`` that the database will never hand out to
+    another row, so that rows can be built with their keys before the transaction that
+    inserts them (and a bulk write needs no RETURNING). Keys drawn and not used stay unused.
+
+    PostgreSQL: the table's own sequence. SQLite: Django's keys are AUTOINCREMENT, which never
+    gives a key at or below the table's ``sqlite_sequence`` value, so moving that value on
+    reserves the keys below it (in a short transaction of its own, unless the caller holds
+    one)."""
+    if count < 1:
+        return []
+    table, key = model._meta.db_table, model._meta.pk.column
+    if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            if returning:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [self.table.strip('"'), len(rows)],
-                )
-                ids = [row[0] for row in cursor.fetchall()]
-                rows = [(key, *row) for key, row in zip(ids, rows, strict=True)]
-                columns = ("id", *columns)
-            names = ", ".join(connection.ops.quote_name(column) for column in columns)
-            # The driver's own cursor runs COPY; its errors become Django's (IntegrityError …).
-            with (
-                connection.wrap_database_errors,
-                cursor.cursor.copy(f"COPY {self.table} ({names}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row(row)
-        return ids
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, key, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    quoted, quoted_key = connection.ops.quote_name(table), connection.ops.quote_name(key)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        found = cursor.fetchone()
+        cursor.execute(f"SELECT max({quoted_key}) FROM {quoted}")  # noqa: S608 (the model's)
+        last = max(found[0] if found else 0, cursor.fetchone()[0] or 0)
+        if found:
+            cursor.execute(
+                "UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [last + count, table]
+            )
+        else:
+            cursor.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last + count]
+            )
+    return list(range(last + 1, last + count + 1))
 
 
 def insert_objects(objects: Sequence[Model]) -> None:

@@ -154,11 +154,16 @@ class CsvReader:
         return FileInfo("csv", self.encoding, self.delimiter, self.columns)
 
     def rows(self) -> Iterator[SourceRow]:
+        for number, values in self.raw_rows():
+            yield self.source_row(number, values)
+
+    def raw_rows(self) -> Iterator[tuple[int, list[str]]]:
+        """Each row's line number and values as the file has them (`source_row` makes the
+        `SourceRow`): a reader that keeps only some rows need not build the others."""
         with self.path.open(encoding=self.encoding, newline="") as handle:
             reader = csv.reader(handle, delimiter=self.delimiter)
             next(reader, None)
-            columns = self.columns
-            width = len(columns)
+            width = len(self.columns)
             for values in reader:
                 if not any(values):
                     continue
@@ -175,15 +180,18 @@ class CsvReader:
                             "width": width,
                         }
                     )
-                yield SourceRow(
-                    sheet="",
-                    row=reader.line_num,
-                    values={
-                        column: value.strip()
-                        for column, value in zip(columns, values, strict=False)
-                        if column and value
-                    },
-                )
+                yield reader.line_num, values
+
+    def source_row(self, number: int, values: list[str]) -> SourceRow:
+        return SourceRow(
+            sheet="",
+            row=number,
+            values={
+                column: value.strip()
+                for column, value in zip(self.columns, values, strict=False)
+                if column and value
+            },
+        )
 
 
 class XlsxReader:

@@ -29,7 +29,7 @@ from decimal import Decimal
 from functools import cache
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from django.conf import settings
 from django.db import DataError, IntegrityError, connection, connections, transaction
@@ -43,8 +43,7 @@ from jigi.accounts.models import User
 from jigi.accounts.policy import has_perm
 from jigi.accounts.roles import Perm
 from jigi.audit.services import record
-from jigi.core.bulk import BulkRows, insert_objects, now_value
-from jigi.core.codes import allocate_numbers
+from jigi.core.bulk import BulkRows, now_value
 from jigi.core.context import action_source, current_source
 from jigi.core.errors import DomainError, Forbidden, InvalidInput
 from jigi.core.jobs import JobStopped, Progress, job_kind, start_job
@@ -60,19 +59,21 @@ from jigi.intake.models import (
     SourceRecord,
     StagedHousehold,
 )
-from jigi.intake.readers import SourceRow, detect_format, open_reader
+from jigi.intake.readers import CsvReader, SourceRow, detect_format, open_reader
 from jigi.intake.workers import commit_process
 from jigi.registry import rules
 from jigi.registry.errors import REQUIRED
 from jigi.registry.models import Household, IdentityDocument, Individual
 from jigi.registry.services import (
-    CODE_SEQUENCE,
     BulkHousehold,
+    DrawnKeys,
     add_member,
+    draw_keys,
+    plan_households,
     prepare_households,
-    register_households_bulk,
     update_household,
     update_member,
+    write_planned,
 )
 
 logger = logging.getLogger(__name__)
@@ -325,6 +326,31 @@ def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
     return safe
 
 
+@dataclass(slots=True)
+class StagedCheck:
+    """A household as its check leaves it: its staged row's values (the payload already as
+    JSON text), and what the rest of the check needs of it without reading the payload again
+    (check workers send these to the job's process)."""
+
+    key: str
+    sheet: str
+    first_row: int
+    rows: int
+    payload: str
+    errors: list[dict[str, Any]]
+    error_rows: int
+    content_hash: str
+    action: str
+    commune: str  # P-code, "" if unknown
+    documents: list[tuple[str, str, int]]  # (kind, normalised number, row) of each document
+
+
+_STAGED_COLUMNS = (
+    "key", "sheet", "first_row", "rows", "payload", "errors", "error_rows", "content_hash",
+    "action",
+)  # fmt: skip
+
+
 class Validator:
     """Checks one household's rows at a time; keeps only what a whole-file check needs."""
 
@@ -350,6 +376,7 @@ class Validator:
         self.today = timezone.localdate()
         self.seen_documents: set[tuple[str, str]] = set()
         self.kobo = batch.file_format.startswith("kobo")
+        self.staged_rows = BulkRows(StagedHousehold, ("batch", *_STAGED_COLUMNS, "committed"))
 
     # -- one household
 
@@ -380,7 +407,7 @@ class Validator:
         errors.setdefault(field, []).append(message)
         return None
 
-    def check(self, group: Group) -> StagedHousehold:
+    def check(self, group: Group) -> StagedCheck:
         first = group.rows[0]
         errors: dict[str, list[str]] = {}
         problems: dict[str, str] = {}
@@ -515,19 +542,24 @@ class Validator:
                 for member in members
             ),
         }
-        return StagedHousehold(
-            batch=self.batch,
+        return StagedCheck(
             key=group.key[:200],
             sheet=first.group_sheet if first.group_row is not None else first.sheet,
             first_row=first.group_row or first.row,
             rows=len(group.rows),
-            payload=payload,
+            payload=json.dumps(payload),
             errors=report,
             error_rows=len({entry["row"] for entry in report}),
             content_hash=hashlib.sha256(
                 json.dumps(hashed, sort_keys=True, ensure_ascii=False).encode()
             ).hexdigest(),
             action=StagedHousehold.Action.ERROR if report else StagedHousehold.Action.NEW,
+            commune=payload["commune"],
+            documents=[
+                (document["kind"], document["number_normalised"], member["row"])
+                for member in members
+                for document in member["documents"]
+            ],
         )
 
     def _locate(self, group: Group, key: str, messages: list[str]) -> dict[str, Any]:
@@ -567,7 +599,7 @@ class Validator:
 
     # -- a chunk of households
 
-    def flush(self, staged: list[StagedHousehold]) -> None:
+    def flush(self, staged: list[StagedCheck]) -> None:
         """Decide new / update / unchanged by source key, look documents up, and stage."""
         known = {
             record.key: record
@@ -575,7 +607,7 @@ class Validator:
                 source=self.batch.source, key__in=[item.key for item in staged]
             ).select_related("household")
         }
-        numbers: dict[str, tuple[StagedHousehold, dict[str, Any]]] = {}
+        numbers: dict[str, tuple[StagedCheck, int]] = {}
         for item in staged:
             if item.action == StagedHousehold.Action.ERROR:
                 continue
@@ -583,26 +615,40 @@ class Validator:
             if record is not None:
                 self._match(item, record)
                 continue
-            for member in item.payload["members"]:
-                for document in member["documents"]:
-                    numbers[document["number_normalised"]] = (item, member)
+            for _kind, number, row in item.documents:
+                numbers[number] = (item, row)
         if numbers:
             registered = IdentityDocument.objects.filter(
                 kind=NINA_KIND, number_normalised__in=list(numbers)
             ).values_list("number_normalised", flat=True)
             for number in registered:
-                item, member = numbers[number]
+                item, row = numbers[number]
                 set_aside(
                     item,
                     _("Ce numéro de pièce est déjà enregistré dans le registre : %(value)s.")
                     % {"value": number},
-                    row=member["row"],
+                    row=row,
                     column=self.columns.get("nina", "nina"),
                     value=number,
                 )
-        insert_objects(staged)
+        # Plain rows: the payload is JSON text already, the errors are made so here.
+        self.staged_rows.insert(
+            [
+                (
+                    self.batch.pk,
+                    *[getattr(item, name) for name in _STAGED_COLUMNS[:5]],
+                    json.dumps(item.errors),
+                    item.error_rows,
+                    item.content_hash,
+                    item.action,
+                    False,
+                )
+                for item in staged
+            ],
+            adapt=False,
+        )
 
-    def _match(self, item: StagedHousehold, record: SourceRecord) -> None:
+    def _match(self, item: StagedCheck, record: SourceRecord) -> None:
         """A key already imported: unchanged, an update of the same household, or a clash."""
         household = record.household
         key_column = self.columns.get("household_key", "_uuid")
@@ -616,7 +662,7 @@ class Validator:
                 % {"source": self.batch.source},
                 column=key_column,
             )
-        elif household.commune_id != item.payload["commune"]:
+        elif household.commune_id != item.commune:
             set_aside(
                 item,
                 _(
@@ -634,7 +680,7 @@ class Validator:
 
 
 def set_aside(
-    item: StagedHousehold | _Pending,
+    item: StagedCheck | _Pending,
     reason: str,
     *,
     row: int | None = None,
@@ -675,6 +721,29 @@ def _groups(rows: Iterator[SourceRow], key_column: str, file_id: str) -> Iterato
         current = Group(key, [row])
     if current is not None:
         yield current
+
+
+def _csv_groups(
+    reader: CsvReader, key_column: str, keep: Callable[[int], bool]
+) -> Iterator[tuple[int, Group]]:
+    """`_groups` of a CSV file with their positions in it, only those ``keep`` takes: the
+    other households' rows are read for their key only (each check worker takes half)."""
+    at = reader.columns.index(key_column) if key_column in reader.columns else None
+    position, current, group = -1, None, None
+    for number, values in reader.raw_rows():
+        key = values[at].strip() if at is not None and at < len(values) else ""
+        if not key:
+            key = f"#{number}"
+        if key != current:
+            if group is not None:
+                yield position, group
+            position, current, group = position + 1, key, None
+            if keep(position):
+                group = Group(key, [])
+        if group is not None:
+            group.rows.append(reader.source_row(number, values))
+    if group is not None:
+        yield position, group
 
 
 def _estimate_rows(batch: ImportBatch, path: Path) -> int | None:
@@ -725,8 +794,12 @@ def validate_batch(
 
     workers = settings.JIGI_IMPORT_CHECK_WORKERS
     checked = (
-        _check_in_workers(validator, groups, workers)
-        if workers > 1 and (estimated or 0) >= PARALLEL_CHECK_ROWS
+        _check_in_workers(
+            validator,
+            lambda keep: _csv_groups(reader, key_column, keep),
+            workers,
+        )
+        if workers > 1 and isinstance(reader, CsvReader) and (estimated or 0) >= PARALLEL_CHECK_ROWS
         else _check_here(validator, groups())
     )
     with closing(checked):  # a stopped job stops the workers too
@@ -744,7 +817,7 @@ def validate_batch(
     return _finish_validation(batch, actor)
 
 
-Checked = list[tuple[str, StagedHousehold]]  # (the household's whole key, its staged row)
+Checked = list[tuple[str, StagedCheck]]  # (the household's whole key, its check)
 
 
 def _check_here(validator: Validator, groups: Iterator[Group]) -> Generator[Checked]:
@@ -770,14 +843,15 @@ class _AskedNumbers(set[tuple[str, str]]):
 
 
 _INHERITED: list[Any] = []  # in a check worker: the parent's connections, kept from closing
-_STAGED_FIELDS = (
-    "key", "sheet", "first_row", "rows", "payload", "errors", "error_rows", "content_hash", "action"
-)  # fmt: skip
+_CHECK_FIELDS = StagedCheck.__slots__
+
+
+SomeGroups = Callable[[Callable[[int], bool]], Iterator[tuple[int, Group]]]  # `_csv_groups`
 
 
 def _check_worker(
     validator: Validator,
-    groups: Callable[[], Iterator[Group]],
+    groups: SomeGroups,
     index: int,
     workers: int,
     out: Connection,
@@ -794,13 +868,11 @@ def _check_worker(
     try:
         chunk: list[tuple[str, tuple[Any, ...], list[tuple[str, str]]]] = []
         numbers = validator.seen_documents = _AskedNumbers()
-        for position, group in enumerate(groups()):
-            if (position // CHUNK) % workers != index:
-                continue
+        for position, group in groups(lambda position: (position // CHUNK) % workers == index):
             numbers.asked = []
             item = validator.check(group)
             chunk.append(
-                (group.key, tuple(getattr(item, name) for name in _STAGED_FIELDS), numbers.asked)
+                (group.key, tuple(getattr(item, name) for name in _CHECK_FIELDS), numbers.asked)
             )
             if position % CHUNK == CHUNK - 1:
                 out.send(("chunk", chunk))
@@ -814,9 +886,7 @@ def _check_worker(
         out.close()
 
 
-def _check_in_workers(
-    validator: Validator, groups: Callable[[], Iterator[Group]], workers: int
-) -> Generator[Checked]:
+def _check_in_workers(validator: Validator, groups: SomeGroups, workers: int) -> Generator[Checked]:
     """Check households in ``workers`` forked processes, chunk by chunk, and give the chunks
     back in file order with the same results as ``_check_here``.
 
@@ -852,14 +922,8 @@ def _check_in_workers(
                 break
             chunk: Checked = []
             for key, values, asked in message:
-                item = StagedHousehold(
-                    batch=validator.batch, **dict(zip(_STAGED_FIELDS, values, strict=True))
-                )
-                given = {
-                    (document["kind"], document["number_normalised"])
-                    for member in item.payload["members"]
-                    for document in member["documents"]
-                }
+                item = StagedCheck(*values)
+                given = {(kind, number) for kind, number, _row in item.documents}
                 if given & seen:  # given earlier in the file, in another worker's chunk
                     again[position] = {number for number in asked if number in seen}
                 else:
@@ -869,10 +933,9 @@ def _check_in_workers(
             yield chunk
         if again:
             chunk = []
-            for position, group in enumerate(groups()):
-                if position in again:
-                    validator.seen_documents = again[position]
-                    chunk.append((group.key, validator.check(group)))
+            for position, group in groups(again.__contains__):
+                validator.seen_documents = again[position]
+                chunk.append((group.key, validator.check(group)))
             validator.seen_documents = seen
             for start in range(0, len(chunk), CHUNK):
                 yield chunk[start : start + CHUNK]
@@ -997,6 +1060,16 @@ def commit_batch(
         progress.start(total, _("Enregistrement des ménages"))
         progress.update(done)
     committer = _Committer(batch, actor)
+    # The new households' codes and ids are drawn for the whole commit at once, in file
+    # order: a chunk's writer then takes the database's write lock for its inserts only.
+    fresh = list(todo.filter(action=StagedHousehold.Action.NEW).values_list("pk", "rows"))
+    committer.keys = dict(
+        zip(
+            [pk for pk, _rows in fresh],
+            draw_keys([rows for _pk, rows in fresh]),  # a household's members are its rows
+            strict=True,
+        )
+    )
     rows = _pending_rows(batch)
     # Every chunk written is committed or set aside: chunks are windows of ids. ("id > after …
     # LIMIT n" let PostgreSQL's planner read the whole rest of the batch by its index and sort
@@ -1011,7 +1084,9 @@ def commit_batch(
         and todo.filter(action=StagedHousehold.Action.NEW).count() >= PARALLEL_COMMIT_HOUSEHOLDS
     ):
         # New households side by side; the updates are left for the loop below.
-        done += sum(_commit_in_workers(batch, actor, windows, workers, progress, done))
+        done += sum(
+            _commit_in_workers(batch, actor, committer.keys, windows, workers, progress, done)
+        )
     # The staged JSON as text: it is decoded in another thread while this one writes the
     # chunk before; the database's own work on a write (SQLite's inserts, PostgreSQL's COPY
     # and commit) leaves the interpreter free meanwhile.
@@ -1066,6 +1141,7 @@ def _pending_rows(batch: ImportBatch) -> QuerySet[StagedHousehold, tuple[Any, ..
 def _commit_in_workers(
     batch: ImportBatch,
     actor: Actor,
+    keys: dict[int, DrawnKeys],
     windows: range,
     workers: int,
     progress: Progress | None,
@@ -1092,6 +1168,11 @@ def _commit_in_workers(
             receiver, sender = context.Pipe(duplex=False)
             params = {
                 "batch": batch.pk,
+                "keys": {
+                    pk: (drawn.household_id, drawn.number, drawn.member_ids)
+                    for pk, drawn in keys.items()
+                    if (pk - windows.start - 1) // windows.step % workers == index
+                },
                 "actor": actor.pk if actor is not None else None,
                 "windows": (windows.start, windows.stop, windows.step),
                 "index": index,
@@ -1140,7 +1221,7 @@ def commit_worker(params: dict[str, Any], out: Connection) -> None:
         batch = ImportBatch.objects.get(pk=params["batch"])
         actor = User.objects.get(pk=params["actor"]) if params["actor"] is not None else None
         committer = _Committer(batch, actor)
-        committer.codes_ahead = True
+        committer.keys = {pk: DrawnKeys(*drawn) for pk, drawn in params["keys"].items()}
         rows = _pending_rows(batch)
         windows = range(*params["windows"])
         with (
@@ -1256,9 +1337,7 @@ class _Committer:
             SourceRecord,
             ("source", "key", "household", "content_hash", "member_keys", "batch", "updated_at"),
         )
-        # Draw the household numbers before each chunk's transaction (side by side commits:
-        # the sequence's row stays locked until the transaction that draws from it ends).
-        self.codes_ahead = False
+        self.keys: dict[int, DrawnKeys] = {}  # staged household → its codes and ids drawn
 
     def decode(self, rows: list[tuple[Any, ...]]) -> list[_Pending]:
         """Staged rows read as text (``_PENDING_COLUMNS``) → households to commit, each new
@@ -1345,36 +1424,35 @@ class _Committer:
 
     def write_new(self, items: list[_Pending]) -> None:
         batch = self.batch
-        # The rows are built before the transaction: side-by-side writers on SQLite take
-        # turns at its write lock for the inserts only.
-        ready = dict(
-            zip(
-                [item.pk for item in items if item.spec is not None],
-                prepare_households([item.spec for item in items if item.spec is not None]),
-                strict=True,
+        # Every row is built, its codes and keys drawn, before the transaction: side-by-side
+        # writers on SQLite hold its write lock for the inserts only. (A chunk that fails
+        # leaves a gap in the codes, never a code given twice.)
+        specs = [cast(BulkHousehold, item.spec) for item in items]
+        keys = [self.keys.get(item.pk) for item in items]
+        plan = plan_households(
+            prepare_households(specs),
+            keys=None  # drawn now, should a household's drawn keys not fit it
+            if any(
+                drawn is None or len(drawn.member_ids) != len(spec.members)
+                for drawn, spec in zip(keys, specs, strict=True)
             )
+            else cast(list[DrawnKeys], keys),
         )
-        numbers = allocate_numbers(CODE_SEQUENCE, len(items)) if self.codes_ahead else None
         with transaction.atomic():
             taken = set(
                 SourceRecord.objects.filter(
                     source=batch.source, key__in=[item.key for item in items]
                 ).values_list("key", flat=True)
             )
-            fresh = []
-            for item in items:
+            left = set()
+            for position, item in enumerate(items):
                 if item.key in taken:  # imported meanwhile by another batch: update it instead
                     item.action = StagedHousehold.Action.UPDATE
                     StagedHousehold.objects.filter(pk=item.pk).update(action=item.action)
-                else:
-                    fresh.append(item)
-            prepared = [ready[item.pk] for item in fresh]
-            created = register_households_bulk(
-                actor=self.actor,
-                households=prepared,
-                stored_form=True,
-                numbers=numbers[: len(prepared)] if numbers is not None else None,
-            )
+                    left.add(position)
+            fresh = [item for position, item in enumerate(items) if position not in left]
+            plan = plan.without(left)
+            write_planned(actor=self.actor, plan=plan, stored_form=True)
             now = now_value()
             self.source_rows.insert(
                 [
@@ -1393,7 +1471,7 @@ class _Committer:
                         batch.pk,
                         now,
                     )
-                    for item, (household, members) in zip(fresh, created, strict=True)
+                    for item, (household, members) in zip(fresh, plan.result, strict=True)
                 ]
             )
             StagedHousehold.objects.filter(pk__in=[item.pk for item in fresh]).update(

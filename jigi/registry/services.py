@@ -18,7 +18,7 @@ from jigi.accounts.models import User
 from jigi.accounts.policy import can, has_perm
 from jigi.accounts.roles import Perm
 from jigi.audit.services import record, record_many
-from jigi.core.bulk import BulkRows, now_value
+from jigi.core.bulk import BulkRows, now_value, reserve_ids
 from jigi.core.codes import allocate_numbers, make_code
 from jigi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jigi.core.models import AdminArea
@@ -309,92 +309,158 @@ def register_households_bulk(
     *,
     actor: Actor,
     households: list[BulkHousehold] | list[ReadyHousehold],
-    numbers: range | None = None,
     stored_form: bool = False,
 ) -> list[tuple[Household, list[int]]]:
-    """Many validated households at once (imports): the rows, name index and audit entries
+    """Many validated households at once: the rows, name index and audit entries
     `register_household` writes, in a few bulk statements inside one transaction.
 
     Returns each household (its id, code and commune only) with its members' ids, in the
-    order given. ``households`` may come prepared (`prepare_households`). ``numbers``: the
-    households' code numbers, drawn beforehand (`allocate_numbers`); by default they are
-    drawn inside this transaction. ``stored_form``: the values are already what the columns
-    store (ISO dates, decimals as text, as an import stages them), not adapted again.
+    order given. ``households`` may come prepared (`prepare_households`). ``stored_form``: the
+    values are already what the columns store (ISO dates, decimals as text, as an import
+    stages them), not adapted again. An import that must hold the write lock for the inserts
+    only calls `plan_households` before its transaction and `write_planned` inside it.
     """
     _require(actor, Perm.REGISTRY_EDIT)
     if not households:
         return []
+    with transaction.atomic():
+        plan = plan_households(households)
+        write_planned(actor=actor, plan=plan, stored_form=stored_form)
+    return plan.result
+
+
+@dataclass
+class PlannedHouseholds:
+    """Households' register rows with their codes and ids drawn (`plan_households`): what
+    `write_planned` inserts, with nothing left to build."""
+
+    households: list[tuple[Any, ...]]
+    members: list[tuple[Any, ...]]
+    tokens: list[tuple[int, int, str]]
+    pairs: list[tuple[int, int, str]]
+    documents: list[tuple[Any, ...]]
+    words: set[str]
+    audit: list[tuple[Household, dict[str, Any]]]
+    result: list[tuple[Household, list[int]]]  # each household with its members' ids
+
+    def without(self, positions: set[int]) -> PlannedHouseholds:
+        """The plan less the households at ``positions`` (in the order given); the codes and
+        ids drawn for them are left unused."""
+        if not positions:
+            return self
+        dropped = {self.result[position][0].pk for position in positions}
+        people = {member_id for position in positions for member_id in self.result[position][1]}
+        return PlannedHouseholds(
+            households=[row for row in self.households if row[0] not in dropped],
+            members=[row for row in self.members if row[0] not in people],
+            tokens=[row for row in self.tokens if row[1] not in dropped],
+            pairs=[row for row in self.pairs if row[1] not in dropped],
+            documents=[row for row in self.documents if row[0] not in people],
+            words=self.words,
+            audit=[item for item in self.audit if item[0].pk not in dropped],
+            result=[item for item in self.result if item[0].pk not in dropped],
+        )
+
+
+_ID = ("id",)
+
+
+@dataclass(frozen=True, slots=True)
+class DrawnKeys:
+    """A household's code number and its and its members' ids, drawn ahead (`draw_keys`)."""
+
+    household_id: int
+    number: int
+    member_ids: tuple[int, ...]
+
+
+def draw_keys(member_counts: list[int]) -> list[DrawnKeys]:
+    """Draw code numbers and ids for households of ``member_counts`` members, in one
+    transaction of their own unless the caller holds one. They are never handed out again,
+    even if they are never used (a gap, never a code given twice)."""
+    if not member_counts:
+        return []
+    with transaction.atomic():
+        numbers = allocate_numbers(CODE_SEQUENCE, len(member_counts))
+        household_ids = reserve_ids(Household, len(member_counts))
+        member_ids = reserve_ids(Individual, sum(member_counts))
+    drawn = []
+    position = 0
+    for household_id, number, count in zip(household_ids, numbers, member_counts, strict=True):
+        drawn.append(
+            DrawnKeys(household_id, number, tuple(member_ids[position : position + count]))
+        )
+        position += count
+    return drawn
+
+
+def plan_households(
+    households: list[BulkHousehold] | list[ReadyHousehold],
+    *,
+    keys: list[DrawnKeys] | None = None,
+) -> PlannedHouseholds:
+    """Build every row `write_planned` inserts, with the households' codes and ids: ``keys``
+    drawn beforehand (`draw_keys`, one per household, for as many members) or drawn now."""
     ready = (
         cast(list[ReadyHousehold], households)
         if isinstance(households[0], ReadyHousehold)
         else prepare_households(cast(list[BulkHousehold], households))
     )
+    if keys is None:
+        keys = draw_keys([len(item.members) for item in ready])
+    plan = PlannedHouseholds([], [], [], [], [], set(), [], [])
+    for drawn, item in zip(keys, ready, strict=True):
+        if len(drawn.member_ids) != len(item.members):
+            raise ValueError(f"{len(drawn.member_ids)} member ids for {len(item.members)} members")
+        household_id, commune = drawn.household_id, item.spec.commune
+        code = make_code(REGION_PREFIXES[commune.pcode[:4]], drawn.number)
+        plan.households.append((household_id, code, *item.row))
+        for member_id, (row, words, pairs, documents) in zip(
+            drawn.member_ids, item.members, strict=True
+        ):
+            plan.members.append((member_id, household_id, *row))
+            plan.words.update(words)
+            plan.tokens += [(member_id, household_id, word) for word in words]
+            plan.pairs += [(member_id, household_id, pair) for pair in pairs]
+            plan.documents += [(member_id, *document) for document in documents]
+        household = Household(id=household_id, code=code, commune=commune)
+        plan.result.append((household, list(drawn.member_ids)))
+        plan.audit.append(
+            (
+                household,
+                {
+                    "commune": commune.pcode,
+                    "members": len(item.members),
+                    "source": item.spec.values["source"],
+                    **item.spec.note,
+                },
+            )
+        )
+    return plan
+
+
+def write_planned(*, actor: Actor, plan: PlannedHouseholds, stored_form: bool = False) -> None:
+    """Insert a plan's rows and their audit entries (inside the caller's transaction)."""
+    _require(actor, Perm.REGISTRY_EDIT)
+    if not plan.households:
+        return
     household_defaults, member_defaults = _bulk_defaults()
-    with transaction.atomic():
-        if numbers is None:
-            numbers = allocate_numbers(CODE_SEQUENCE, len(ready))
-        codes = [
-            make_code(REGION_PREFIXES[item.spec.commune.pcode[:4]], number)
-            for item, number in zip(ready, numbers, strict=True)
-        ]
-        household_ids = BulkRows(Household, (*_HOUSEHOLD_FIXED, *household_defaults)).insert(
-            [(code, *item.row) for code, item in zip(codes, ready, strict=True)],
-            returning=True,
-            adapt=not stored_form,
-        )
-        member_ids = BulkRows(Individual, (*_MEMBER_FIXED, *member_defaults)).insert(
-            [
-                (household_id, *member[0])
-                for household_id, item in zip(household_ids, ready, strict=True)
-                for member in item.members
-            ],
-            returning=True,
-            adapt=not stored_form,
-        )
-        words: set[str] = set()
-        tokens: list[tuple[int, int, str]] = []
-        pairs: list[tuple[int, int, str]] = []
-        documents: list[tuple[Any, ...]] = []
-        result: list[tuple[Household, list[int]]] = []
-        position = 0
-        for household_id, code, item in zip(household_ids, codes, ready, strict=True):
-            ids = member_ids[position : position + len(item.members)]
-            position += len(item.members)
-            for member_id, (_row, member_words, member_pairs, member_documents) in zip(
-                ids, item.members, strict=True
-            ):
-                words.update(member_words)
-                tokens += [(member_id, household_id, word) for word in member_words]
-                pairs += [(member_id, household_id, pair) for pair in member_pairs]
-                documents += [(member_id, *document) for document in member_documents]
-            result.append((Household(id=household_id, code=code, commune=item.spec.commune), ids))
-        NameWord.objects.bulk_create(
-            (NameWord(word=word) for word in sorted(words)),
-            ignore_conflicts=True,
-            batch_size=BULK_SIZE,
-        )
-        BulkRows(NameToken, ("individual", "household", "token")).insert(tokens)
-        BulkRows(NamePair, ("individual", "household", "pair")).insert(pairs)
-        BulkRows(IdentityDocument, ("individual", *_DOCUMENT_COLUMNS)).insert(
-            documents, adapt=not stored_form
-        )
-        record_many(
-            actor=actor,
-            action="registry.household_registered",
-            items=[
-                (
-                    household,
-                    {
-                        "commune": item.spec.commune.pcode,
-                        "members": len(item.members),
-                        "source": item.spec.values["source"],
-                        **item.spec.note,
-                    },
-                )
-                for (household, _ids), item in zip(result, ready, strict=True)
-            ],
-        )
-    return result
+    adapt = not stored_form
+    BulkRows(Household, (*_ID, *_HOUSEHOLD_FIXED, *household_defaults)).insert(
+        plan.households, adapt=adapt
+    )
+    BulkRows(Individual, (*_ID, *_MEMBER_FIXED, *member_defaults)).insert(plan.members, adapt=adapt)
+    NameWord.objects.bulk_create(
+        (NameWord(word=word) for word in sorted(plan.words)),
+        ignore_conflicts=True,
+        batch_size=BULK_SIZE,
+    )
+    BulkRows(NameToken, ("individual", "household", "token")).insert(plan.tokens)
+    BulkRows(NamePair, ("individual", "household", "pair")).insert(plan.pairs)
+    BulkRows(IdentityDocument, ("individual", *_DOCUMENT_COLUMNS)).insert(
+        plan.documents, adapt=adapt
+    )
+    record_many(actor=actor, action="registry.household_registered", items=plan.audit)
 
 
 def update_household(

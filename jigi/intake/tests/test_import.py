@@ -654,7 +654,7 @@ def test_a_failing_check_worker_fails_the_check_and_leaves_no_process(
     settings.JIGI_IMPORT_CHECK_WORKERS = 2
     check = services.Validator.check
 
-    def broken(self: services.Validator, group: services.Group) -> StagedHousehold:
+    def broken(self: services.Validator, group: services.Group) -> services.StagedCheck:
         if group.rows[0].row > 200:
             raise ValueError("unreadable")
         return check(self, group)

@@ -102,6 +102,17 @@ def test_side_by_side_commits_write_every_household_once_with_its_index_and_audi
     assert Household.objects.count() == first.households_new + second.households_new
     codes = list(Household.objects.values_list("code", flat=True))
     assert len(set(codes)) == len(codes)
+    # Codes follow the file's order, whichever process wrote the household.
+    by_key = dict(SourceRecord.objects.values_list("key", "household__code"))
+    in_file = [
+        by_key[key]
+        for key in first.staged.filter(committed=True)
+        .order_by("first_row")
+        .values_list("key", flat=True)
+    ]
+    numbers = [code.split("-")[1] for code in in_file]  # the number part, fixed-width
+    assert numbers == sorted(numbers)
+    assert len(set(numbers)) == len(numbers)
     # Each household's members, with its source key naming each of them.
     for record in SourceRecord.objects.select_related("household"):
         members = set(record.household.members.values_list("id", flat=True))
