@@ -106,29 +106,56 @@ def record_many(
 ) -> int:
     """Append one entry per (target, changes) in one go: the same chained entries as `record`
     called in a loop, for bulk writes such as imports. Returns the number appended."""
-    if not items:
+    return append_prepared(prepare_many(actor=actor, action=action, items=items))
+
+
+def prepare_many(
+    *,
+    actor: AbstractBaseUser | None,
+    action: str,
+    items: Sequence[tuple[models.Model, dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """Entries for `append_prepared`, built before its transaction: all but their place in
+    the chain (sequence number, time, previous hash), which only the appending transaction
+    knows (a bulk writer then holds the chain's head for the chaining only)."""
+    common = {
+        "actor_id": actor.pk if actor is not None else None,
+        "actor_label": actor.get_username() if actor is not None else "système",
+        "action": action,
+        "source": current_source() or "système",
+    }
+    return [
+        {
+            **common,
+            "target_type": target._meta.label_lower,
+            "target_id": str(target.pk),
+            "target_label": str(target)[:200],
+            "changes": _plain(changes),
+        }
+        for target, changes in items
+    ]
+
+
+def append_prepared(entries: Sequence[dict[str, Any]]) -> int:
+    """Chain and append entries from `prepare_many` (inside the caller's transaction)."""
+    if not entries:
         return 0
-    source = current_source() or "système"
     with transaction.atomic():
         head, _created = AuditHead.objects.select_for_update().get_or_create(id=1)
         seq, prev_hash = head.last_seq, head.last_hash
-        adapt = connection.ops.adapt_datetimefield_value
+        at = timezone.now()
+        at_hashed, at_stored = (
+            at.isoformat(timespec="microseconds"),
+            connection.ops.adapt_datetimefield_value(at),
+        )
         rows = []
-        for target, changes in items:
+        for entry in entries:
             seq += 1
-            values = _entry_values(
-                seq=seq,
-                prev_hash=prev_hash,
-                actor=actor,
-                action=action,
-                target=target,
-                changes=changes,
-                target_label=None,
-                source=source,
+            fields = {**entry, "seq": seq, "at": at_hashed, "prev_hash": prev_hash}
+            prev_hash = entry_hash(fields)  # what `hashed_fields` gives for the stored entry
+            rows.append(
+                tuple(at_stored if name == "at" else fields[name] for name in HASHED) + (prev_hash,)
             )
-            prev_hash = values["hash"]
-            values["at"] = adapt(values["at"])
-            rows.append(tuple(values[name] for name in _ROW_VALUES))
         # Plain rows, not even model objects: those cost more than the database on imports.
         BulkRows(AuditEntry, _ROW_COLUMNS).insert(rows)
         AuditHead.objects.filter(id=1).update(last_seq=seq, last_hash=prev_hash)

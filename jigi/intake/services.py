@@ -1431,6 +1431,7 @@ class _Committer:
         keys = [self.keys.get(item.pk) for item in items]
         plan = plan_households(
             prepare_households(specs),
+            actor=self.actor,
             keys=None  # drawn now, should a household's drawn keys not fit it
             if any(
                 drawn is None or len(drawn.member_ids) != len(spec.members)

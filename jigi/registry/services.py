@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from jigi.accounts.models import User
 from jigi.accounts.policy import can, has_perm
 from jigi.accounts.roles import Perm
-from jigi.audit.services import record, record_many
+from jigi.audit.services import append_prepared, prepare_many, record
 from jigi.core.bulk import BulkRows, now_value, reserve_ids
 from jigi.core.codes import allocate_numbers, make_code
 from jigi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -324,7 +324,7 @@ def register_households_bulk(
     if not households:
         return []
     with transaction.atomic():
-        plan = plan_households(households)
+        plan = plan_households(households, actor=actor)
         write_planned(actor=actor, plan=plan, stored_form=stored_form)
     return plan.result
 
@@ -340,7 +340,7 @@ class PlannedHouseholds:
     pairs: list[tuple[int, int, str]]
     documents: list[tuple[Any, ...]]
     words: set[str]
-    audit: list[tuple[Household, dict[str, Any]]]
+    audit: list[dict[str, Any]]  # each household's entry (`audit.prepare_many`)
     result: list[tuple[Household, list[int]]]  # each household with its members' ids
 
     def without(self, positions: set[int]) -> PlannedHouseholds:
@@ -357,7 +357,7 @@ class PlannedHouseholds:
             pairs=[row for row in self.pairs if row[1] not in dropped],
             documents=[row for row in self.documents if row[0] not in people],
             words=self.words,
-            audit=[item for item in self.audit if item[0].pk not in dropped],
+            audit=[entry for position, entry in enumerate(self.audit) if position not in positions],
             result=[item for item in self.result if item[0].pk not in dropped],
         )
 
@@ -397,10 +397,13 @@ def draw_keys(member_counts: list[int]) -> list[DrawnKeys]:
 def plan_households(
     households: list[BulkHousehold] | list[ReadyHousehold],
     *,
+    actor: Actor,
     keys: list[DrawnKeys] | None = None,
 ) -> PlannedHouseholds:
     """Build every row `write_planned` inserts, with the households' codes and ids: ``keys``
-    drawn beforehand (`draw_keys`, one per household, for as many members) or drawn now."""
+    drawn beforehand (`draw_keys`, one per household, for as many members) or drawn now. The
+    audit entries are ``actor``'s."""
+    _require(actor, Perm.REGISTRY_EDIT)
     ready = (
         cast(list[ReadyHousehold], households)
         if isinstance(households[0], ReadyHousehold)
@@ -409,6 +412,7 @@ def plan_households(
     if keys is None:
         keys = draw_keys([len(item.members) for item in ready])
     plan = PlannedHouseholds([], [], [], [], [], set(), [], [])
+    changes = []
     for drawn, item in zip(keys, ready, strict=True):
         if len(drawn.member_ids) != len(item.members):
             raise ValueError(f"{len(drawn.member_ids)} member ids for {len(item.members)} members")
@@ -425,7 +429,7 @@ def plan_households(
             plan.documents += [(member_id, *document) for document in documents]
         household = Household(id=household_id, code=code, commune=commune)
         plan.result.append((household, list(drawn.member_ids)))
-        plan.audit.append(
+        changes.append(
             (
                 household,
                 {
@@ -436,6 +440,7 @@ def plan_households(
                 },
             )
         )
+    plan.audit = prepare_many(actor=actor, action="registry.household_registered", items=changes)
     return plan
 
 
@@ -460,7 +465,7 @@ def write_planned(*, actor: Actor, plan: PlannedHouseholds, stored_form: bool = 
     BulkRows(IdentityDocument, ("individual", *_DOCUMENT_COLUMNS)).insert(
         plan.documents, adapt=adapt
     )
-    record_many(actor=actor, action="registry.household_registered", items=plan.audit)
+    append_prepared(plan.audit)
 
 
 def update_household(

@@ -170,3 +170,51 @@ def test_a_failing_writer_stops_the_commit_and_the_next_run_finishes_it(
     assert Household.objects.count() == batch.households_committed == batch.households_new
     assert SourceRecord.objects.count() == batch.households_new
     assert verify_chain().ok
+
+
+def test_a_side_by_side_commit_shows_its_progress_stops_when_cancelled_and_resumes(
+    areas: None, tmp_path: Path, side_by_side: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jigi.core import jobs
+    from jigi.core.models import Job
+
+    path = tmp_path / "r.csv"
+    write(path, households_count=300, seed=9, duplicate_rate=0.0)
+    batch = services.create_batch(
+        actor=None, content=io.BytesIO(path.read_bytes()), original_name="r.csv"
+    )
+    services.validate_batch(batch)
+    batch.refresh_from_db()
+    job = services.start_commit(
+        actor=None, batch=batch, policy=ImportBatch.Policy.VALID_ONLY, enqueue=False
+    )
+    # The officer presses "cancel" as soon as the bar first moves past what was done.
+    monkeypatch.setattr(jobs, "PROGRESS_WRITE_INTERVAL", 0)
+    seen: list[tuple[int, int | None]] = []
+    update = jobs.Progress.update
+
+    def watched(self: jobs.Progress, done: int, *args: Any, **kwargs: Any) -> None:
+        seen.append((done, self.job.total))
+        if done > 0:
+            Job.objects.filter(pk=self.job.pk).update(cancel_requested=True)
+        update(self, done, *args, **kwargs)
+
+    monkeypatch.setattr(jobs.Progress, "update", watched)
+    assert jobs.execute_job(str(job.pk)).status == Job.Status.CANCELLED
+    assert multiprocessing.active_children() == []
+    # The bar counted the households of the whole commit, and moved with the writers' chunks.
+    assert seen[0] == (0, batch.households_new)
+    assert 0 < seen[-1][0] <= batch.households_new
+    # What was written is whole chunks, each marked written; the next run writes the rest.
+    written = Household.objects.count()
+    assert 0 < written < batch.households_new  # stopped at its first chunks, of 50
+    assert written == batch.staged.filter(committed=True).count()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED  # "Relancer" resumes it
+    monkeypatch.setattr(jobs.Progress, "update", update)
+    again = services.start_commit(actor=None, batch=batch, policy=batch.policy, enqueue=False)
+    assert jobs.execute_job(str(again.pk)).status == Job.Status.SUCCEEDED
+    batch.refresh_from_db()
+    assert Household.objects.count() == batch.households_committed == batch.households_new
+    assert SourceRecord.objects.count() == batch.households_new
+    assert verify_chain().ok
