@@ -728,7 +728,7 @@ def _csv_groups(
 ) -> Iterator[tuple[int, Group]]:
     """`_groups` of a CSV file with their positions in it, only those ``keep`` takes: the
     other households' rows are read for their key only (each check worker takes half)."""
-    at = reader.columns.index(key_column) if key_column in reader.columns else None
+    at = reader.columns.index(key_column) if key_column and key_column in reader.columns else None
     position, current, group = -1, None, None
     for number, values in reader.raw_rows():
         key = values[at].strip() if at is not None and at < len(values) else ""

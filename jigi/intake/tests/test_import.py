@@ -217,6 +217,31 @@ def test_importing_the_same_file_twice_changes_nothing_and_says_so(areas: None) 
     )
 
 
+def test_a_file_checked_twice_before_either_is_written_registers_each_household_once(
+    areas: None,
+) -> None:
+    first = staged(csv_bytes(ROWS[:3]))  # M1
+    second = staged(csv_bytes(ROWS))  # M1 again, and M2: both new when checked
+    assert second.households_new == 2
+    committed(first)
+    committed(second)  # M1 is known by now: it is not written a second time
+    assert Household.objects.count() == 2
+    assert Household.objects.get(village="Médine").members.count() == 3
+    # M2, written in the same chunk as M1 was set apart from, has all of its rows.
+    oumar = Individual.objects.get(given_names="Oumar")
+    assert oumar.household.village == "Plateau"
+    assert IdentityDocument.objects.get(individual=oumar).number_normalised == "12345678901234A"
+    assert SourceRecord.objects.get(key="M2").household == oumar.household
+    assert set(oumar.name_tokens.values_list("token", flat=True)) == {"oumar", "diarra"}
+    assert (
+        AuditEntry.objects.filter(
+            action="registry.household_registered", target_id=str(oumar.household.pk)
+        ).count()
+        == 1
+    )
+    assert verify_chain().ok
+
+
 def test_an_updated_row_updates_the_record_with_history(areas: None) -> None:
     committed(staged(csv_bytes(ROWS)))
     household = Household.objects.get(village="Médine")
@@ -663,3 +688,33 @@ def test_a_failing_check_worker_fails_the_check_and_leaves_no_process(
     with pytest.raises(RuntimeError, match="ValueError: unreadable"):
         staged(path.read_bytes(), name="r.csv")
     assert multiprocessing.active_children() == []
+
+
+def test_a_check_worker_groups_the_rows_as_a_check_in_one_process(tmp_path: Path) -> None:
+    """The workers' reading (rows outside their chunks read for their key only) gives the same
+    households, in the same places, as the ordinary reading, with or without a key column,
+    a column without a header and rows left blank."""
+    from jigi.intake.readers import CsvReader
+
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "household_id,,given_names\n"
+        "A,x,Awa\nA,y,Bintou\n,z,Coumba\n,z,Djeneba\n,,\nB, ,Fanta\n B ,,Gouro\nA,,Hawa\n",
+        encoding="utf-8",
+    )
+    reader = CsvReader(path, "r.csv")
+    for key_column in ("household_id", ""):
+        ordinary = [
+            (group.key, [(row.row, row.values) for row in group.rows])
+            for group in services._groups(reader.rows(), key_column, "file")
+        ]
+        by_worker = [
+            (position, group.key, [(row.row, row.values) for row in group.rows])
+            for position, group in services._csv_groups(reader, key_column, lambda _p: True)
+        ]
+        assert [entry[1:] for entry in by_worker] == ordinary
+        assert [entry[0] for entry in by_worker] == list(range(len(ordinary)))
+        odd = list(services._csv_groups(reader, key_column, lambda position: position % 2 == 1))
+        assert [(position, group.key) for position, group in odd] == [
+            (position, key) for position, key, _rows in by_worker if position % 2 == 1
+        ]
