@@ -880,6 +880,8 @@ def _check_worker(
         if chunk:
             out.send(("chunk", chunk))
         out.send(("end", None))
+    except DomainError as exc:  # the file's own (a row with too many values …): said as it is
+        out.send(("refused", str(exc)))
     except BaseException as exc:  # the parent raises it; this process only reports
         out.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
@@ -916,6 +918,8 @@ def _check_in_workers(validator: Validator, groups: SomeGroups, workers: int) ->
         position = 0
         for turn in itertools.count():
             kind, message = receivers[turn % workers].recv()
+            if kind == "refused":
+                raise InvalidInput(message)
             if kind == "error":
                 raise RuntimeError(f"An import check worker failed: {message}")
             if kind == "end":

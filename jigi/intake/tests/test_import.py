@@ -667,6 +667,24 @@ def test_a_check_in_worker_processes_stages_what_a_check_in_file_order_stages(
     assert [row[1:] for row in errors_of(here)] == [row[1:] for row in errors_of(there)]
 
 
+def test_a_malformed_row_of_a_large_file_is_named_as_in_a_small_one(
+    areas: None, tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    path = tmp_path / "r.csv"
+    write(path, households_count=60, seed=3, duplicate_rate=0.0)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(200, lines[200] + ",en trop,encore")  # two values more than the header
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(services, "CHUNK", 5)
+    monkeypatch.setattr(services, "PARALLEL_CHECK_ROWS", 0)
+    settings.JIGI_IMPORT_CHECK_WORKERS = 2
+    with pytest.raises(InvalidInput, match=r"r\.csv, ligne 201 : \d+ valeurs pour \d+ colonnes"):
+        staged(path.read_bytes(), name="r.csv")
+    assert multiprocessing.active_children() == []
+
+
 def test_a_failing_check_worker_fails_the_check_and_leaves_no_process(
     areas: None, tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
