@@ -1085,7 +1085,7 @@ def commit_batch(
         workers > 1
         and batch.policy == ImportBatch.Policy.VALID_ONLY
         and not connection.in_atomic_block  # the workers must see what this process wrote
-        and todo.filter(action=StagedHousehold.Action.NEW).count() >= PARALLEL_COMMIT_HOUSEHOLDS
+        and len(fresh) >= PARALLEL_COMMIT_HOUSEHOLDS
     ):
         # New households side by side; the updates are left for the loop below.
         done += sum(

@@ -52,12 +52,15 @@ def households_of(path: Path, keep: int | None = None, change: str = "") -> byte
     return out.getvalue().encode()
 
 
-def imported(content: bytes) -> ImportBatch:
-    batch = services.create_batch(
-        actor=None, content=io.BytesIO(content), original_name="cercle.csv"
-    )
+def validated(content: bytes, name: str = "cercle.csv") -> ImportBatch:
+    batch = services.create_batch(actor=None, content=io.BytesIO(content), original_name=name)
     services.validate_batch(batch)
     batch.refresh_from_db()
+    return batch
+
+
+def imported(content: bytes) -> ImportBatch:
+    batch = validated(content)
     batch.policy = ImportBatch.Policy.VALID_ONLY
     services.commit_batch(batch)
     batch.refresh_from_db()
@@ -144,11 +147,7 @@ def test_a_failing_writer_stops_the_commit_and_the_next_run_finishes_it(
 ) -> None:
     path = tmp_path / "r.csv"
     write(path, households_count=60, seed=8, duplicate_rate=0.0)
-    batch = services.create_batch(
-        actor=None, content=io.BytesIO(path.read_bytes()), original_name="r.csv"
-    )
-    services.validate_batch(batch)
-    batch.refresh_from_db()
+    batch = validated(path.read_bytes(), "r.csv")
     batch.policy = ImportBatch.Policy.VALID_ONLY
     # A staged household near the end that its writer cannot read (a commune unknown now).
     broken = batch.staged.filter(action=StagedHousehold.Action.NEW).order_by("-pk")[3]
@@ -180,11 +179,7 @@ def test_a_side_by_side_commit_shows_its_progress_stops_when_cancelled_and_resum
 
     path = tmp_path / "r.csv"
     write(path, households_count=300, seed=9, duplicate_rate=0.0)
-    batch = services.create_batch(
-        actor=None, content=io.BytesIO(path.read_bytes()), original_name="r.csv"
-    )
-    services.validate_batch(batch)
-    batch.refresh_from_db()
+    batch = validated(path.read_bytes(), "r.csv")
     job = services.start_commit(
         actor=None, batch=batch, policy=ImportBatch.Policy.VALID_ONLY, enqueue=False
     )
