@@ -144,7 +144,7 @@ def instant() -> list[float]:
 
     from jigi.core.models import AdminArea
     from jigi.dedup import services
-    from jigi.dedup.linkage import PersonRecord
+    from jigi.dedup.records import PersonRecord
     from jigi.intake.synth import households
     from jigi.registry.services import BulkHousehold, register_households_bulk
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from jigi.dedup.linkage import PersonRecord
+from jigi.dedup.records import PersonRecord
 
 Pair = tuple[str, str]
 

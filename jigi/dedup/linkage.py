@@ -17,7 +17,6 @@ import threading
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ from splink.internals.dialects import SplinkDialect
 from splink.internals.exceptions import EMTrainingException
 
 from jigi.dedup.names import fold, name_key
+from jigi.dedup.records import PersonRecord
 
 EPOCH = date(1900, 1, 1)
 COLUMNS = (
@@ -42,24 +42,6 @@ COLUMNS = (
     "birth_day", "birth_year", "birth_estimated", "phone", "nina", "commune", "cercle", "region",
     "co_members",
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class PersonRecord:
-    """What the model needs of one individual, whatever the source."""
-
-    unique_id: int | str
-    household_id: int | str | None
-    given_names: str
-    family_name: str
-    sex: str = ""
-    birth_date: date | None = None
-    birth_estimated: bool = False
-    phone: str = ""
-    nina: str = ""
-    commune: str = ""  # P-code: its prefixes give cercle and region unless these are given
-    cercle: str = ""
-    region: str = ""
 
 
 def _estimated(birth: date | None, flagged: bool) -> bool:

@@ -14,8 +14,8 @@ from jigi.accounts.models import User
 from jigi.accounts.policy import scope_q
 from jigi.core.errors import NotFound
 from jigi.core.text import prefix_q
-from jigi.dedup.linkage import PersonRecord
 from jigi.dedup.models import CandidatePair, Decision, HouseholdMerge, LinkageModel, Merge, Run
+from jigi.dedup.records import PersonRecord
 from jigi.registry.models import Household, IdentityDocument, Individual
 
 CHUNK = 20_000

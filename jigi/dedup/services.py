@@ -9,9 +9,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from math import log2
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Model, Q
@@ -27,8 +26,6 @@ from jigi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jigi.core.jobs import Progress, job_kind, start_job
 from jigi.core.models import Job
 from jigi.core.phones import normalise_phone
-from jigi.dedup import linkage
-from jigi.dedup.linkage import PersonRecord
 from jigi.dedup.models import (
     CandidatePair,
     Decision,
@@ -39,9 +36,13 @@ from jigi.dedup.models import (
     Thresholds,
 )
 from jigi.dedup.names import spellings
+from jigi.dedup.records import PersonRecord
 from jigi.dedup.selectors import active_model, current_run, household_records, register_records
 from jigi.registry.models import Household, IdentityDocument, Individual, NamePair, NameToken
 from jigi.registry.services import NewMember, register_household
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Actor = User | None  # None: the system (CLI, jobs started by the system)
 for noisy in ("splink", "splink.internals"):
@@ -142,6 +143,8 @@ def train_model(*, actor: Actor, progress: Progress | None = None) -> LinkageMod
     _require(actor, Perm.DEDUP_MANAGE)
     if progress:
         progress.start(None, _("Lecture du registre"))
+    from jigi.dedup import linkage  # Splink, DuckDB and pandas: loaded when first needed
+
     frame = linkage.person_frame(Checkable(register_records()))
     if len(frame) < 10:
         raise InvalidInput(_("Trop peu d'individus dans le registre pour entraîner le modèle."))
@@ -223,6 +226,10 @@ def run_dedup(*, actor: Actor, progress: Progress | None = None, job: Job | None
     try:
         if progress:
             progress.start(None, _("Lecture du registre"))
+        import pandas as pd
+
+        from jigi.dedup import linkage
+
         stream = Checkable(register_records())
         frame = linkage.person_frame(stream)
         refused = stream.refused
@@ -429,6 +436,8 @@ def check_household(
     existing = [
         replace(person, unique_id=str(person.unique_id)) for person in household_records(households)
     ]
+    from jigi.dedup import linkage  # loaded at the web server's start (jigi.wsgi)
+
     pairs = linkage.INSTANT.match(
         linkage.person_frame(existing),
         linkage.person_frame(new),

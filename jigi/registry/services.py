@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from itertools import permutations
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
@@ -121,8 +122,8 @@ def name_words(folded: str) -> list[str]:
 
 
 def name_pairs(words: list[str]) -> list[str]:
-    """Every ordered pair of distinct words: a search may type the family name first."""
-    return [f"{first} {second}" for first in words for second in words if first != second]
+    """Every ordered pair of the (distinct) words: a search may type the family name first."""
+    return list(map(" ".join, permutations(words, 2)))
 
 
 def _update_versioned(

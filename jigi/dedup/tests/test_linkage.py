@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from jigi.dedup import linkage, names
-from jigi.dedup.linkage import PersonRecord
+from jigi.dedup.records import PersonRecord
 from jigi.dedup.services import checkable
 
 

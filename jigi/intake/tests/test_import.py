@@ -217,6 +217,26 @@ def test_importing_the_same_file_twice_changes_nothing_and_says_so(areas: None) 
     )
 
 
+def test_a_file_imported_before_the_hash_changed_is_still_unchanged_and_a_change_still_seen(
+    areas: None,
+) -> None:
+    """Records imported before December 2026 kept a hash of Python's json: importing the
+    same file again changes nothing; a corrected value is still an update."""
+    first = staged(csv_bytes(ROWS))
+    legacy = {item.key: services.legacy_content_hash(item.payload) for item in first.staged.all()}
+    committed(first)
+    for key, old in legacy.items():
+        assert SourceRecord.objects.get(key=key).content_hash != old
+        SourceRecord.objects.filter(key=key).update(content_hash=old)
+    again = staged(csv_bytes(ROWS))
+    assert (again.households_unchanged, again.households_updated) == (2, 0)
+    corrected = [list(row) for row in ROWS]
+    for row in corrected[:3]:  # M1
+        row[HEADER.index("village")] = "Médine-Coura"
+    changed = staged(csv_bytes(corrected))
+    assert (changed.households_unchanged, changed.households_updated) == (1, 1)
+
+
 def test_a_file_checked_twice_before_either_is_written_registers_each_household_once(
     areas: None,
 ) -> None:

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def side_by_side(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(services, "CHUNK", 6)
+    monkeypatch.setattr(services, "COMMIT_CHUNK", 6)
     monkeypatch.setattr(services, "PARALLEL_COMMIT_HOUSEHOLDS", 0)
     settings.JIGI_IMPORT_COMMIT_WORKERS = 2
 
