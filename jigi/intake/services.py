@@ -320,13 +320,18 @@ def crosswalk_2015() -> dict[str, str]:
 _PLAIN_JSON = (str, bool, int, type(None))
 
 
+def _compared_household(payload: dict[str, Any]) -> dict[str, Any]:
+    """The household values a re-import compares (those it may update)."""
+    return {k: v for k, v in payload["household"].items() if k not in NOT_UPDATED}
+
+
 def content_hash(payload: dict[str, Any]) -> str:
     """What a staged record says, not where the file put it: re-sorting a file changes
     nothing. SHA-256 of its commune and household values (less ``NOT_UPDATED``), then of
     each member's key, values and documents, sorted; each part is JSON with sorted keys and
     no newline, one per line."""
     sort = orjson.OPT_SORT_KEYS
-    household = {k: v for k, v in payload["household"].items() if k not in NOT_UPDATED}
+    household = _compared_household(payload)
     members = sorted(
         orjson.dumps([member["key"], member["values"], member["documents"]], option=sort)
         for member in payload["members"]
@@ -341,7 +346,7 @@ def legacy_content_hash(payload: dict[str, Any]) -> str:
     and all): a file imported then and again now is still recognised as unchanged."""
     hashed = {
         "commune": payload["commune"],
-        "household": {k: v for k, v in payload["household"].items() if k not in NOT_UPDATED},
+        "household": _compared_household(payload),
         "members": sorted(
             json.dumps(
                 [member["key"], member["values"], member["documents"]],
