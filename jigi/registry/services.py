@@ -4,6 +4,7 @@ history). Households and members are updated only at the version the user saw.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import permutations
@@ -372,7 +373,7 @@ class DrawnKeys:
 
     household_id: int
     number: int
-    member_ids: tuple[int, ...]
+    member_ids: Sequence[int]  # a range, unless the database gave ids that are not consecutive
 
 
 def draw_keys(member_counts: list[int]) -> list[DrawnKeys]:
@@ -388,9 +389,7 @@ def draw_keys(member_counts: list[int]) -> list[DrawnKeys]:
     drawn = []
     position = 0
     for household_id, number, count in zip(household_ids, numbers, member_counts, strict=True):
-        drawn.append(
-            DrawnKeys(household_id, number, tuple(member_ids[position : position + count]))
-        )
+        drawn.append(DrawnKeys(household_id, number, member_ids[position : position + count]))
         position += count
     return drawn
 
