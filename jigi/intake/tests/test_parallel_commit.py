@@ -125,6 +125,9 @@ def test_side_by_side_commits_write_every_household_once_with_its_index_and_audi
     assert not StagedHousehold.objects.filter(
         action__in=[StagedHousehold.Action.NEW, StagedHousehold.Action.UPDATE], committed=False
     ).exists()
+    # No staged copy of personal data is kept but the refused households' (for their report).
+    kept = StagedHousehold.objects.exclude(payload={})
+    assert set(kept.values_list("action", flat=True)) == {StagedHousehold.Action.ERROR}
     # The name index of every person, exactly as one process writes it.
     tokens = Counter(NameToken.objects.values_list("individual_id", "token"))
     pairs = Counter(NamePair.objects.values_list("individual_id", "pair"))
