@@ -149,7 +149,9 @@ class ImportBatch(models.Model):
 
 
 class StagedHousehold(models.Model):
-    """One household read from the file, validated; committed once, in a batch transaction."""
+    """One household read from the file, validated. It stays staged until it is written to the
+    register: the transaction that writes it deletes it (the refused and the unchanged stay,
+    the refused with their errors for the report)."""
 
     class Action(models.TextChoices):
         NEW = "new", _("Nouveau")
@@ -167,11 +169,10 @@ class StagedHousehold(models.Model):
     error_rows = models.PositiveIntegerField(default=0)
     content_hash = models.CharField(max_length=64, blank=True)
     action = models.CharField(max_length=10, choices=Action.choices)
-    committed = models.BooleanField(default=False)
 
     class Meta:
         indexes: ClassVar = [
-            models.Index(fields=["batch", "action", "committed"]),
+            models.Index(fields=["batch", "action"]),
             models.Index(fields=["batch", "key"]),
         ]
 

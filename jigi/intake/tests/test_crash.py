@@ -107,7 +107,7 @@ def test_killed_worker_resumes_the_import_without_losing_or_doubling_rows(
 
     worker = _worker(env, log)
     try:
-        committed = "SELECT count(*) FROM intake_stagedhousehold WHERE batch_id = %s AND committed"
+        committed = "SELECT households_committed FROM intake_importbatch WHERE id = %s"
         _wait(
             "the commit to be well under way",
             lambda: _query(database, committed, batch)[0] >= HOUSEHOLDS // 4,
@@ -121,8 +121,12 @@ def test_killed_worker_resumes_the_import_without_losing_or_doubling_rows(
     status = _query(database, "SELECT status FROM intake_importbatch WHERE id = %s", batch)[0]
     assert status == "committing"
     assert 0 < done_before < HOUSEHOLDS
-    # Each committed chunk is whole: households written == households marked committed.
+    # Each committed chunk is whole: the households written are those counted, and are no
+    # longer staged.
     assert _query(database, "SELECT count(*) FROM registry_household")[0] == done_before
+    left = "SELECT count(*) FROM intake_stagedhousehold WHERE batch_id = %s AND action = 'new'"
+    new = _query(database, "SELECT households_new FROM intake_importbatch WHERE id = %s", batch)
+    assert _query(database, left, batch)[0] == new[0] - done_before
 
     time.sleep(11)  # the dead worker's job now looks stale
     worker = _worker(env, log)

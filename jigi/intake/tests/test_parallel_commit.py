@@ -106,14 +106,13 @@ def test_side_by_side_commits_write_every_household_once_with_its_index_and_audi
     assert Household.objects.count() == first.households_new + second.households_new
     codes = list(Household.objects.values_list("code", flat=True))
     assert len(set(codes)) == len(codes)
-    # Codes follow the file's order, whichever process wrote the household.
+    # Codes follow the file's order, whichever process wrote the household (the first
+    # import's households, then the second's, each in the file's order).
     by_key = dict(SourceRecord.objects.values_list("key", "household__code"))
-    in_file = [
-        by_key[key]
-        for key in first.staged.filter(committed=True)
-        .order_by("first_row")
-        .values_list("key", flat=True)
-    ]
+    with path.open(encoding="utf-8", newline="") as handle:
+        file_order = dict.fromkeys(row["household_id"] for row in csv.DictReader(handle))
+    in_file = [by_key[key] for key in file_order if key in by_key]
+    assert len(in_file) == Household.objects.count()
     numbers = [code.split("-")[1] for code in in_file]  # the number part, fixed-width
     assert numbers == sorted(numbers)
     assert len(set(numbers)) == len(numbers)
@@ -122,10 +121,11 @@ def test_side_by_side_commits_write_every_household_once_with_its_index_and_audi
         members = set(record.household.members.values_list("id", flat=True))
         assert members
         assert set(record.member_keys.values()) <= members
+    # Nothing is left to write, and no staged copy of personal data is kept but the refused
+    # households' (for their report).
     assert not StagedHousehold.objects.filter(
-        action__in=[StagedHousehold.Action.NEW, StagedHousehold.Action.UPDATE], committed=False
+        action__in=[StagedHousehold.Action.NEW, StagedHousehold.Action.UPDATE]
     ).exists()
-    # No staged copy of personal data is kept but the refused households' (for their report).
     kept = StagedHousehold.objects.exclude(payload={})
     assert set(kept.values_list("action", flat=True)) == {StagedHousehold.Action.ERROR}
     # The name index of every person, exactly as one process writes it.
@@ -163,9 +163,13 @@ def test_a_failing_writer_stops_the_commit_and_the_next_run_finishes_it(
     assert multiprocessing.active_children() == []
     written = Household.objects.count()
     assert 0 < written < batch.households_new
-    # Each chunk is whole: the households written are those marked written.
-    assert written == batch.staged.filter(committed=True).count()
-    assert not batch.staged.get(pk=broken.pk).committed
+    # Each chunk is whole: the households written are those counted, and no longer staged.
+    batch.refresh_from_db()
+    assert written == batch.households_committed
+    assert batch.staged.filter(action=StagedHousehold.Action.NEW).count() == (
+        batch.households_new - written
+    )
+    assert batch.staged.filter(pk=broken.pk).exists()  # still to write
 
     StagedHousehold.objects.filter(pk=broken.pk).update(payload=payload)
     services.commit_batch(batch)
@@ -204,11 +208,13 @@ def test_a_side_by_side_commit_shows_its_progress_stops_when_cancelled_and_resum
     # The bar counted the households of the whole commit, and moved with the writers' chunks.
     assert seen[0] == (0, batch.households_new)
     assert 0 < seen[-1][0] <= batch.households_new
-    # What was written is whole chunks, each marked written; the next run writes the rest.
+    # What was written is whole chunks, each counted and no longer staged; the next run
+    # writes the rest.
     written = Household.objects.count()
     assert 0 < written < batch.households_new  # stopped at its first chunks, of 50
-    assert written == batch.staged.filter(committed=True).count()
     batch.refresh_from_db()
+    assert written == batch.households_committed
+    assert batch.staged.count() == batch.households_total - written
     assert batch.status == ImportBatch.Status.FAILED  # "Relancer" resumes it
     monkeypatch.setattr(jobs.Progress, "update", update)
     again = services.start_commit(actor=None, batch=batch, policy=batch.policy, enqueue=False)
