@@ -106,6 +106,7 @@ def product_limit() -> tuple[int, float]:
         import psycopg
 
         with psycopg.connect(target) as db:
+            os.sync()  # see main()
             started = time.perf_counter()
             with db.cursor() as cursor:
                 for table, names, _width, rows in tables:
@@ -123,6 +124,7 @@ def product_limit() -> tuple[int, float]:
     # The page cache the import's writers are given: the limit must not be slowed by rereading
     # index pages that the product keeps in memory.
     db.execute(f"PRAGMA cache_size = {-SQLITE_IMPORT_CACHE_KIB}")
+    os.sync()  # see main()
     started = time.perf_counter()
     db.execute("BEGIN")
     for table, names, width, rows in tables:
@@ -217,6 +219,9 @@ def main() -> None:
     synth = write(out, households_count=HOUSEHOLDS, seed=7, duplicate_rate=0.05)
     connection.close()
 
+    # Each measure starts with nothing left for the kernel to write out: the import's 2-3 GB
+    # written back to disk while the limit ran slowed it by chance (the limit varied 40-60 s).
+    os.sync()
     started = time.perf_counter()
     with subprocess.Popen(  # noqa: S603 (our own command, no shell)
         [sys.executable, str(ROOT / "manage.py"), "import", str(out), "--json"],
