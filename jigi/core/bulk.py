@@ -64,7 +64,7 @@ class BulkRows:
         per_statement = max(1, min(ROWS_PER_STATEMENT, _max_parameters() // len(self.columns)))
         with connection.cursor() as cursor:
             # sqlite3's own execute: the statement is written with "?" already, and Django's
-            # rewriting of "%s" costs more than the insert on statements of 2 000 rows.
+            # rewriting of "%s" costs more than the insert on statements of hundreds of rows.
             # Two statements only, whatever the number of rows: full ones, and the rest one
             # row at a time. sqlite3 keeps up to 128 prepared statements per connection, and
             # a statement of a different length each time (2.7 MB prepared, at 2 000 rows of
@@ -112,8 +112,9 @@ def reserve_ids(model: type[Model], count: int) -> Sequence[int]:
                 [table, key, count],
             )
             drawn = [row[0] for row in cursor.fetchall()]
-        consecutive = range(drawn[0], drawn[0] + count)
-        return consecutive if drawn == list(consecutive) else drawn  # (no other session drew)
+        first, last = min(drawn), max(drawn)
+        # Distinct values spanning exactly ``count``: the range itself (no other session drew).
+        return range(first, last + 1) if last - first == count - 1 else tuple(drawn)
     quoted, quoted_key = connection.ops.quote_name(table), connection.ops.quote_name(key)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])

@@ -1119,6 +1119,8 @@ def commit_batch(
             strict=True,
         )
     )
+    new_households = len(fresh)
+    del fresh
     rows = _pending_rows(batch)
     # Every chunk written is committed or set aside: chunks are windows of ids. ("id > after …
     # LIMIT n" let PostgreSQL's planner read the whole rest of the batch by its index and sort
@@ -1130,7 +1132,7 @@ def commit_batch(
         workers > 1
         and batch.policy == ImportBatch.Policy.VALID_ONLY
         and not connection.in_atomic_block  # the workers must see what this process wrote
-        and len(fresh) >= PARALLEL_COMMIT_HOUSEHOLDS
+        and new_households >= PARALLEL_COMMIT_HOUSEHOLDS
     ):
         # New households side by side; the updates are left for the loop below.
         done += sum(
@@ -1247,8 +1249,10 @@ def _commit_in_workers(
             sender.close()
             receivers.append(receiver)
             processes.append(process)
-        # The keys are the writers' now; a new household left to this process (none, unless a
-        # writer stopped early) has keys drawn again as it is written.
+        # The keys are the writers' now (`start` sent and dropped each one's arguments); a new
+        # household left to this process (none, unless a writer stopped early) has keys drawn
+        # again as it is written.
+        del params
         keys.clear()
         _give_memory_back()  # this process waits meanwhile: its free memory is theirs
         running = list(receivers)
@@ -1345,6 +1349,11 @@ def _stop_workers(
         receiver.close()
 
 
+class WrittenMeanwhile(RuntimeError):
+    """Households of a chunk were written by another run of the same commit: this run's
+    transaction is undone, and the job stops (it is not the user's error to report)."""
+
+
 def _give_memory_back() -> None:
     """Return the memory this process has freed to the system: glibc keeps freed blocks for
     reuse (a check leaves about 65 MB of them in the job's process). Elsewhere, nothing."""
@@ -1363,7 +1372,9 @@ def _collected_per_chunk() -> Iterator[Callable[[], int]]:
     collecting, most of it rescanning what lives as long as the import (the keys drawn, the
     communes, Django). Those are frozen out of the collector's view first; the collection
     after each chunk then finds any cycles the chunk made among its own objects only."""
-    if not gc.isenabled():  # inside another such block (a check worker forked in one)
+    # Inside another such block (a check worker forked in one, another import's thread), or
+    # objects frozen by someone else (a server freezing before it forks): left as they are.
+    if not gc.isenabled() or gc.get_freeze_count():
         yield gc.collect
         return
     gc.collect()
@@ -1491,8 +1502,20 @@ class _Committer:
         is left staged is what is left to write; no copy of personal data outlives its write),
         and the batch counts them. Deleting frees the rows' pages; marking them written
         rewrote each one (a household's payload fills most of a page): 7 s of a million
-        people's commit."""
-        StagedHousehold.objects.filter(pk__in=[item.pk for item in items]).delete()
+        people's commit.
+
+        A row already gone was written by another run of this commit (a job taken over while
+        its first run still lived): the transaction is undone rather than counted twice."""
+        if not items:
+            return
+        deleted, _by_model = StagedHousehold.objects.filter(
+            pk__in=[item.pk for item in items]
+        ).delete()
+        if deleted != len(items):
+            raise WrittenMeanwhile(
+                f"Import {self.batch.pk}: {len(items) - deleted} of {len(items)} households "
+                "were written meanwhile by another run of this commit."
+            )
         ImportBatch.objects.filter(pk=self.batch.pk).update(
             households_committed=F("households_committed") + len(items),
             members_committed=F("members_committed") + sum(item.rows for item in items),

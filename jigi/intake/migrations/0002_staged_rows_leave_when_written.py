@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(fold_written_rows, migrations.RunPython.noop),
+        migrations.RunPython(fold_written_rows),  # irreversible: the written rows are gone
         migrations.RemoveIndex(
             model_name='stagedhousehold',
             name='intake_stag_batch_i_823073_idx',

@@ -634,6 +634,26 @@ def test_an_import_partly_committed_cannot_be_abandoned(areas: None) -> None:
         services.start_commit(actor=None, batch=batch, policy="valid_only", enqueue=False)
 
 
+def test_households_written_meanwhile_by_another_run_are_not_written_or_counted_twice(
+    areas: None,
+) -> None:
+    batch = staged(csv_bytes(ROWS))
+    batch.policy = ImportBatch.Policy.VALID_ONLY
+    # Two runs of one commit (a job taken over while its first run still lived) have read the
+    # same households to write; the first writes them, then the second tries.
+    pending = list(services._pending_rows(batch))
+    first, second = services._Committer(batch, None), services._Committer(batch, None)
+    first.commit(first.decode(pending))
+    with pytest.raises(services.WrittenMeanwhile, match="written meanwhile"):
+        second.commit(second.decode(pending))
+    batch.refresh_from_db()
+    assert Household.objects.count() == batch.households_committed == 2
+    assert Individual.objects.count() == batch.members_committed == 4
+    assert SourceRecord.objects.count() == 2
+    assert not batch.staged.exists()  # nothing left to write
+    assert verify_chain().ok
+
+
 def _staged_rows(batch: ImportBatch) -> list[tuple[Any, ...]]:
     fields = (
         "key",
