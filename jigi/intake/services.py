@@ -851,7 +851,6 @@ def validate_batch(
                 seen.add(key)
                 rows_read += item.rows
             validator.flush([item for _key, item in chunk])
-            del chunk
             collect()
             if progress is not None:
                 progress.update(rows_read)
@@ -1103,7 +1102,7 @@ def commit_batch(
     ):
         raise InvalidInput(_("Des ménages ont des erreurs : rien n'est enregistré."))
     todo = _to_write(batch)
-    done = ImportBatch.objects.values_list("households_committed", flat=True).get(pk=batch.pk)
+    done = _written_so_far(batch)
     total = done + todo.count()
     if progress is not None:
         progress.start(total, _("Enregistrement des ménages"))
@@ -1182,10 +1181,14 @@ def _to_write(batch: ImportBatch) -> QuerySet[StagedHousehold]:
     return batch.staged.filter(action__in=_TO_WRITE).order_by("id")
 
 
-def _partly_written(batch: ImportBatch) -> bool:
-    """Whether a commit of ``batch`` has written households already (read afresh: side-by-side
+def _written_so_far(batch: ImportBatch) -> int:
+    """How many households a commit of ``batch`` has written (read afresh: side-by-side
     writers count them on the batch's row as they write)."""
-    return ImportBatch.objects.filter(pk=batch.pk, households_committed__gt=0).exists()
+    return ImportBatch.objects.values_list("households_committed", flat=True).get(pk=batch.pk)
+
+
+def _partly_written(batch: ImportBatch) -> bool:
+    return _written_so_far(batch) > 0
 
 
 def _pending_rows(batch: ImportBatch) -> QuerySet[StagedHousehold, tuple[Any, ...]]:
@@ -1528,9 +1531,7 @@ class _Committer:
             action=item.action, errors=item.errors, error_rows=item.error_rows
         )
         if self.batch.policy == ImportBatch.Policy.ALL_OR_NOTHING:
-            written = ImportBatch.objects.values_list("households_committed", flat=True).get(
-                pk=self.batch.pk
-            )
+            written = _written_so_far(self.batch)
             raise InvalidInput(
                 _(
                     "Arrêté : le ménage %(key)s a été refusé à l'enregistrement (%(reason)s). "
