@@ -148,9 +148,13 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         # queue for it instead of failing half-way with "database is locked".
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
+        # journal_size_limit: SQLite never shrinks its write-ahead log by itself, and a
+        # large import's side-by-side writers grow it to gigabytes (decision 0005): once a
+        # checkpoint lets it start over, it is cut back to 64 MB instead of keeping that space.
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-            "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;"
+            "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; "
+            "PRAGMA journal_size_limit=67108864;"
         ),
     }
     if JIGI_MODE != "test":
