@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -24,9 +25,13 @@ if TYPE_CHECKING:
     from jigi.core.models import Job
 
 
+def _canonical(value: Any) -> str:
+    """The one JSON text of ``value`` that hashes are computed over: keys sorted, compact."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def entry_hash(fields: dict[str, Any]) -> str:
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_canonical(fields).encode("utf-8")).hexdigest()
 
 
 def _plain(changes: dict[str, Any]) -> dict[str, Any]:
@@ -109,12 +114,63 @@ def record_many(
     return append_prepared(prepare_many(actor=actor, action=action, items=items))
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedEntry:
+    """An entry built ahead of its transaction (`prepare_many`): its stored values but for its
+    place in the chain, and the canonical JSON its hash is computed over, cut where the
+    chained fields go (``at``, ``prev_hash``, ``seq``, in the canonical key order)."""
+
+    values: dict[str, Any]  # ``changes`` is JSON text already, as the column stores it
+    fragments: tuple[str, str, str, str]
+
+
+# The chained fields, in the order `_canonical` writes them among the others.
+_CHAINED = ("at", "prev_hash", "seq")
+_SORTED = tuple(sorted(HASHED))
+if (
+    tuple(name for name in _SORTED if name in _CHAINED) != _CHAINED or _SORTED[-1] in _CHAINED
+):  # pragma: no cover
+    raise ImportError("audit: the chained fields no longer sort as the fragments assume")
+
+
+def _changes_json(changes: dict[str, Any]) -> str:
+    """``changes`` as canonical JSON text: what the column stores, and what the hash covers once
+    the stored JSON is read back (dates as text, decimals as text)."""
+    try:
+        if all(type(key) is str for key in changes):
+            return json.dumps(
+                changes,
+                cls=DjangoJSONEncoder,
+                sort_keys=True,
+                separators=(",", ":"),
+                ensure_ascii=False,
+            )
+    except TypeError:  # keys json cannot sort (mixed types)
+        pass
+    return _canonical(_plain(changes))
+
+
+def _fragments(fields: dict[str, Any]) -> tuple[str, str, str, str]:
+    """The canonical JSON of ``fields`` (the hashed fields but the chained ones), in the four
+    pieces that the chained fields' values go between."""
+    pieces: list[list[str]] = [[]]
+    for name in _SORTED:
+        if name in _CHAINED:
+            pieces[-1].append(f"{json.dumps(name)}:")
+            pieces.append([])
+            continue
+        value = fields["changes"] if name == "changes" else _canonical(fields[name])
+        pieces[-1].append(f"{json.dumps(name)}:{value}")
+    first, second, third, last = (",".join(piece) for piece in pieces)
+    return "{" + first, "," + second, "," + third, "," + last + "}"
+
+
 def prepare_many(
     *,
     actor: AbstractBaseUser | None,
     action: str,
     items: Sequence[tuple[models.Model, dict[str, Any]]],
-) -> list[dict[str, Any]]:
+) -> list[PreparedEntry]:
     """Entries for `append_prepared`, built before its transaction: all but their place in
     the chain (sequence number, time, previous hash), which only the appending transaction
     knows (a bulk writer then holds the chain's head for the chaining only)."""
@@ -124,19 +180,20 @@ def prepare_many(
         "action": action,
         "source": current_source() or "système",
     }
-    return [
-        {
+    prepared = []
+    for target, changes in items:
+        values = {
             **common,
             "target_type": target._meta.label_lower,
             "target_id": str(target.pk),
             "target_label": str(target)[:200],
-            "changes": _plain(changes),
+            "changes": _changes_json(changes),
         }
-        for target, changes in items
-    ]
+        prepared.append(PreparedEntry(values, _fragments(values)))
+    return prepared
 
 
-def append_prepared(entries: Sequence[dict[str, Any]]) -> int:
+def append_prepared(entries: Sequence[PreparedEntry]) -> int:
     """Chain and append entries from `prepare_many` (inside the caller's transaction)."""
     if not entries:
         return 0
@@ -144,22 +201,28 @@ def append_prepared(entries: Sequence[dict[str, Any]]) -> int:
         head, _created = AuditHead.objects.select_for_update().get_or_create(id=1)
         seq, prev_hash = head.last_seq, head.last_hash
         at = timezone.now()
-        at_hashed, at_stored = (
-            at.isoformat(timespec="microseconds"),
+        at_json, at_stored = (
+            json.dumps(_hashed_time(at)),
             connection.ops.adapt_datetimefield_value(at),
         )
+        sha256 = hashlib.sha256
         rows = []
         for entry in entries:
             seq += 1
-            fields = {**entry, "seq": seq, "at": at_hashed, "prev_hash": prev_hash}
-            prev_hash = entry_hash(fields)  # what `hashed_fields` gives for the stored entry
-            rows.append(
-                tuple(at_stored if name == "at" else fields[name] for name in HASHED) + (prev_hash,)
-            )
+            head_part, middle, after_hash, tail = entry.fragments
+            canonical = f'{head_part}{at_json}{middle}"{prev_hash}"{after_hash}{seq}{tail}'
+            fields = {**entry.values, "seq": seq, "at": at_stored, "prev_hash": prev_hash}
+            prev_hash = sha256(canonical.encode("utf-8")).hexdigest()
+            rows.append((*(fields[name] for name in HASHED), prev_hash))
         # Plain rows, not even model objects: those cost more than the database on imports.
-        BulkRows(AuditEntry, _ROW_COLUMNS).insert(rows)
+        # The values are stored forms already (the time adapted, ``changes`` JSON text).
+        BulkRows(AuditEntry, _ROW_COLUMNS).insert(rows, adapt=False)
         AuditHead.objects.filter(id=1).update(last_seq=seq, last_hash=prev_hash)
     return len(rows)
+
+
+def _hashed_time(at: datetime) -> str:
+    return at.isoformat(timespec="microseconds")  # as `hashed_fields` gives it
 
 
 _ROW_VALUES = (*HASHED, "hash")

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from jigi.accounts.models import User
 from jigi.accounts.policy import can, has_perm
 from jigi.accounts.roles import Perm
-from jigi.audit.services import append_prepared, prepare_many, record
+from jigi.audit.services import PreparedEntry, append_prepared, prepare_many, record
 from jigi.core.bulk import BulkRows, now_value, reserve_ids
 from jigi.core.codes import allocate_numbers, make_code
 from jigi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -342,7 +342,7 @@ class PlannedHouseholds:
     pairs: list[tuple[int, int, str]]
     documents: list[tuple[Any, ...]]
     words: set[str]
-    audit: list[dict[str, Any]]  # each household's entry (`audit.prepare_many`)
+    audit: list[PreparedEntry]  # each household's entry (`audit.prepare_many`)
     result: list[tuple[Household, list[int]]]  # each household with its members' ids
 
     def without(self, positions: set[int]) -> PlannedHouseholds:

@@ -1,9 +1,12 @@
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
 from jigi.accounts.models import User
 from jigi.audit.models import AuditEntry, AuditHead
-from jigi.audit.services import record, verify_chain
+from jigi.audit.services import entry_hash, record, record_many, verify_chain
 from jigi.core.context import action_source
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +49,34 @@ def test_entries_record_who_and_where_from(administrator: User) -> None:
         "web 10.1.2.3",
         "accounts.user",
     )
+
+
+def test_bulk_entries_chain_and_verify_like_single_ones(administrator: User) -> None:
+    record(actor=administrator, action="test.single", target=administrator)
+    odd = {
+        "né le": date(1980, 12, 31),
+        "montant": Decimal("12500.50"),
+        "b": {"z": "Maïga", "a": [1, None, True]},
+        "a": "Keïta",
+    }
+    appended = record_many(
+        actor=administrator,
+        action="test.bulk",
+        items=[(administrator, odd), (administrator, {}), (administrator, {3: "x", 10: "y"})],  # type: ignore[dict-item]
+    )
+    assert appended == 3
+    record(actor=administrator, action="test.after", target=administrator)
+    report = verify_chain()
+    assert (report.ok, report.checked) == (True, 5)
+    first, _empty, keyed = AuditEntry.objects.filter(action="test.bulk").order_by("seq")
+    assert first.changes == {
+        "né le": "1980-12-31",
+        "montant": "12500.50",
+        "b": {"a": [1, None, True], "z": "Maïga"},
+        "a": "Keïta",
+    }
+    assert keyed.changes == {"3": "x", "10": "y"}
+    assert all(entry_hash(entry.hashed_fields()) == entry.hash for entry in (first, keyed))
 
 
 def test_editing_an_entry_is_detected_and_named(administrator: User) -> None:
